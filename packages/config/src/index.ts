@@ -1,0 +1,2 @@
+export { limits } from './limits.js';
+export type { Limits } from './limits.js';

@@ -1,0 +1,114 @@
+/**
+ * Every change to the mail store is one of these typed commands. A command is proposed to the
+ * command log (packages/store/src/command-log.ts), made durable, and then applied by
+ * MailStore.apply() — on one node today, on every data node once the log is Raft.
+ *
+ * Invariant: a command carries everything apply() needs. apply() never reads a clock, a random
+ * source or the network, so the proposer stamps `timestampMs` and computes password hashes and
+ * dedupe keys before proposing. UIDs, MODSEQs and Maildir file names are derived by apply() from
+ * replicated state and the log index, so every node builds the same store.
+ */
+
+/** A full address in lower case domain form, e.g. "demo@example.test". */
+export type Address = string;
+
+/** Fields every command carries. */
+export interface CommandBase {
+  /** Wall-clock time stamped by the proposer (the leader), in ms since the epoch. */
+  timestampMs: number;
+}
+
+export interface DomainAdd extends CommandBase { type: 'domain.add'; domain: string }
+export interface DomainRemove extends CommandBase { type: 'domain.remove'; domain: string }
+
+export interface UserAdd extends CommandBase {
+  type: 'user.add';
+  address: Address;
+  /** An encoded scrypt hash (see packages/store/src/password-hash.ts); never a plain password. */
+  passwordHash: string;
+  quotaBytes?: number;
+}
+export interface UserRemove extends CommandBase { type: 'user.remove'; address: Address }
+export interface UserPasswd extends CommandBase { type: 'user.passwd'; address: Address; passwordHash: string }
+
+/** `source` is a full address or "@domain" for a catch-all; `target` is a full address. */
+export interface AliasAdd extends CommandBase { type: 'alias.add'; source: string; target: Address }
+export interface AliasRemove extends CommandBase { type: 'alias.remove'; source: string; target: Address }
+
+/** Mailbox names are IMAP names with "/" as the hierarchy delimiter, UTF-8, e.g. "INBOX", "Sent", "Work/2026". */
+export interface MailboxCreate extends CommandBase {
+  type: 'mailbox.create';
+  user: Address;
+  mailbox: string;
+  /** RFC 6154 special-use attribute, e.g. "\\Sent". */
+  specialUse?: string;
+}
+export interface MailboxRename extends CommandBase { type: 'mailbox.rename'; user: Address; mailbox: string; newName: string }
+export interface MailboxDelete extends CommandBase { type: 'mailbox.delete'; user: Address; mailbox: string }
+export interface MailboxSubscribe extends CommandBase { type: 'mailbox.subscribe'; user: Address; mailbox: string; subscribed: boolean }
+
+/** One delivery of one message (bytes as received plus trace headers) to one or more local mailboxes. */
+export interface MessageDeliver extends CommandBase {
+  type: 'message.deliver';
+  /** Hash of envelope + bytes as received (RFC 5321 retries carry the same); a repeat is a no-op. */
+  dedupeKey: string;
+  /** A short id shown in "250 2.0.0 queued as <id>" and in logs. */
+  queueId: string;
+  envelope: { mailFrom: string; rcptTo: string[] };
+  /** Resolved local recipients (aliases already expanded by the proposer). */
+  recipients: Array<{ user: Address; mailbox: string }>;
+  message: Uint8Array;
+}
+
+/** IMAP APPEND (RFC 9051 §6.3.12). */
+export interface MessageAppend extends CommandBase {
+  type: 'message.append';
+  user: Address;
+  mailbox: string;
+  message: Uint8Array;
+  flags: string[];
+  /** INTERNALDATE; defaults to timestampMs when the client gave none. */
+  internalDateMs: number;
+}
+
+export type StoreOperation = 'add' | 'remove' | 'replace';
+
+/** IMAP STORE (RFC 9051 §6.4.6), with CONDSTORE's UNCHANGEDSINCE (RFC 7162 §3.1.3). */
+export interface MessageStore extends CommandBase {
+  type: 'message.store';
+  user: Address;
+  mailbox: string;
+  uids: number[];
+  operation: StoreOperation;
+  flags: string[];
+  unchangedSince?: number;
+}
+
+/** IMAP COPY / MOVE (RFC 9051 §6.4.7, §6.4.8). */
+export interface MessageCopy extends CommandBase {
+  type: 'message.copy';
+  user: Address;
+  mailbox: string;
+  uids: number[];
+  target: string;
+  /** MOVE: expunge the sources in the same transaction. */
+  move: boolean;
+}
+
+/** IMAP EXPUNGE / UID EXPUNGE / CLOSE: removes the given UIDs if they carry \Deleted. */
+export interface MessageExpunge extends CommandBase {
+  type: 'message.expunge';
+  user: Address;
+  mailbox: string;
+  /** Only these UIDs (UID EXPUNGE, RFC 4315 §2.1); all \Deleted messages when omitted. */
+  uids?: number[];
+}
+
+export type Command =
+  | DomainAdd | DomainRemove
+  | UserAdd | UserRemove | UserPasswd
+  | AliasAdd | AliasRemove
+  | MailboxCreate | MailboxRename | MailboxDelete | MailboxSubscribe
+  | MessageDeliver | MessageAppend | MessageStore | MessageCopy | MessageExpunge;
+
+export type CommandType = Command['type'];

@@ -1,0 +1,69 @@
+import type { EventEmitter } from 'node:events';
+import type { Address } from './command.js';
+import type { DeliverValue } from './apply-result.js';
+
+/** One message in a mailbox, as the index holds it. Flags live here, never in file names. */
+export interface MessageRecord {
+  uid: number;
+  modSeq: number;
+  /** System flags ("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft") and keywords. */
+  flags: string[];
+  /** Exact size of the stored file: RFC822.SIZE. */
+  sizeBytes: number;
+  internalDateMs: number;
+  /** Path of the file relative to the user's Maildir root, e.g. "cur/1700000000.M12P0.tandem:2," or ".Sent/cur/…". */
+  file: string;
+}
+
+export interface MailboxRecord {
+  name: string;
+  specialUse?: string;
+  uidValidity: number;
+  uidNext: number;
+  highestModSeq: number;
+  subscribed: boolean;
+  messageCount: number;
+}
+
+export interface UserRecord {
+  address: Address;
+  passwordHash: string;
+  quotaBytes?: number;
+  createdMs: number;
+}
+
+/** What changed, for IMAP IDLE and other sessions on the same mailbox (RFC 9051 §7.4.1, §7.5). */
+export type StoreChange =
+  | { type: 'message.added'; user: Address; mailbox: string; uid: number; modSeq: number; index: number }
+  | { type: 'flags.changed'; user: Address; mailbox: string; uid: number; flags: string[]; modSeq: number; index: number }
+  | { type: 'message.expunged'; user: Address; mailbox: string; uid: number; modSeq: number; index: number }
+  | { type: 'mailbox.created' | 'mailbox.deleted'; user: Address; mailbox: string; index: number }
+  | { type: 'mailbox.renamed'; user: Address; mailbox: string; newName: string; index: number };
+
+/**
+ * The read side of the store. Reads are served from the applied state (an in-memory mirror of the
+ * LevelDB index, kept in step by apply()), so they are synchronous except for message bodies.
+ */
+export interface StoreReader {
+  readonly appliedIndex: number;
+  isLocalDomain(domain: string): boolean;
+  getUser(address: Address): UserRecord | undefined;
+  listUsers(): UserRecord[];
+  listDomains(): string[];
+  listAliases(): Array<{ source: string; target: Address }>;
+  /** Expands aliases and catch-alls to local user addresses; [] when the address reaches nobody. */
+  resolveRecipient(address: string): Address[];
+  listMailboxes(user: Address): MailboxRecord[];
+  getMailbox(user: Address, mailbox: string): MailboxRecord | undefined;
+  /** Messages in ascending UID order. */
+  listMessages(user: Address, mailbox: string): MessageRecord[];
+  /** Absolute path of the message file, or undefined when there is no such message. */
+  messagePath(user: Address, mailbox: string, uid: number): string | undefined;
+  readMessage(user: Address, mailbox: string, uid: number): Promise<Buffer>;
+  /** The earlier outcome of a delivery with this dedupe key, if it is still remembered. */
+  findDelivery(dedupeKey: string): DeliverValue | undefined;
+  /** Sum of the sizes of all of the user's messages (RFC 9208 STORAGE). */
+  usageBytes(user: Address): number;
+  /** Emits 'change' with a StoreChange after each applied change. */
+  readonly events: EventEmitter<{ change: [StoreChange] }>;
+}
