@@ -7,12 +7,42 @@ export const limits = {
   messageSizeBytesMax: 50 * 1024 * 1024,
   /** SMTP: recipients per transaction (RFC 5321 §4.5.3.1.8 requires at least 100). Over it: 452 4.5.3. */
   smtpRecipientsMax: 100,
-  /** SMTP: longest command line (RFC 5321 §4.5.3.1.4 allows 512 octets, we allow some slack). Over it: 500 5.5.2. */
+  /**
+   * SMTP: longest command line (RFC 5321 §4.5.3.1.4 allows 512 octets, we allow some slack for AUTH
+   * PLAIN's base64 argument). Over it: "421 4.4.2 Error: Command line too long" and the connection is
+   * closed (smtp-server drops the partial line, so nothing after it can be trusted to be a command).
+   */
   smtpCommandLineBytesMax: 2048,
-  /** SMTP: a text line inside DATA (RFC 5321 §4.5.3.1.6 says 1000 incl. CRLF); longer lines are accepted up to this, then 552/554. */
+  /**
+   * SMTP: a text line inside DATA (RFC 5321 §4.5.3.1.6 says 1000 incl. CRLF); longer lines are
+   * accepted up to this. Over it: the rest of the message is read and discarded, then
+   * 554 5.6.0, nothing kept.
+   */
   smtpDataLineBytesMax: 1024 * 1024,
-  /** SMTP: simultaneous sessions per listener. Over it: 421 4.7.0. */
+  /**
+   * SMTP: bytes of messages held in memory at once, across all sessions (a message is buffered
+   * from DATA until its delivery is answered). Over it: the transaction that would pass it is read
+   * to its end and refused with 451 4.3.1, nothing kept; the client retries later. Must stay above
+   * messageSizeBytesMax so one largest message always fits.
+   */
+  smtpBufferedBytesMax: 256 * 1024 * 1024,
+  /** SMTP: simultaneous sessions per listener. Over it: 421 and the connection is closed. */
   smtpSessionsMax: 1000,
+  /**
+   * SMTP: idle time while the server waits for the client (RFC 5321 §4.5.3.2.7: at least 5 minutes).
+   * Over it: 421 4.4.2 and the connection is closed; an unfinished transaction is discarded.
+   */
+  smtpIdleTimeoutMs: 5 * 60 * 1000,
+  /**
+   * SMTP submission: commands a client may send before it authenticates. Over it: 421 and the
+   * connection is closed (a client that never authenticates has no business there).
+   */
+  smtpUnauthenticatedCommandsMax: 20,
+  /**
+   * SMTP: on shutdown, sessions get this long to finish before they are closed with 421. A
+   * transaction whose delivery was already proposed still gets its reply (the log drains first).
+   */
+  smtpShutdownDrainMs: 5_000,
   /** AUTH: failures from one client address before each further attempt is delayed. */
   authFailuresBeforeDelay: 3,
   /** AUTH: the delay per failure beyond the free ones, capped at authDelayMsMax. */
@@ -20,17 +50,111 @@ export const limits = {
   authDelayMsMax: 10_000,
   /** AUTH: failures are forgotten after this long without one. */
   authFailureWindowMs: 15 * 60 * 1000,
+  /**
+   * AUTH: client addresses whose failures are remembered. Over it: the address with the oldest
+   * failure is forgotten first (memory stays bounded under a spray of addresses).
+   */
+  authThrottleClientsMax: 10_000,
   /** Dedupe keys are kept this long (RFC 5321 §4.5.4.1: retries go on for 4-5 days). */
   dedupeKeyRetentionMs: 7 * 24 * 3600 * 1000,
   /** Command log: proposals waiting for the next group commit. Over it: 451 4.3.0 / NO [UNAVAILABLE]. */
   proposalsPendingMax: 10_000,
-  /** Admin API: largest request body. */
+  /** Admin API: largest request body. Over it: HTTP 413, nothing changed. */
   adminRequestBytesMax: 1024 * 1024,
+  /** Admin API: simultaneous connections on the admin socket. Over it: new connections are refused. */
+  adminConnectionsMax: 64,
+  /** Config file: largest accepted size. Over it: tandemd refuses to start with a config error. */
+  configFileBytesMax: 1024 * 1024,
   /** Mailbox name length in bytes (UTF-8) and hierarchy depth. */
   mailboxNameBytesMax: 255,
   mailboxDepthMax: 16,
   /** Address length (RFC 5321 §4.5.3.1.3 path: 256 octets). */
   addressBytesMax: 254,
+  /** Store: mailboxes per user. Over it: mailbox.create fails with NOPERM (IMAP NO [LIMIT]). */
+  mailboxesPerUserMax: 1000,
+  /** Store: flags + keywords on one message. Over it: the command fails with INVALID (IMAP NO [LIMIT]). */
+  messageFlagsMax: 64,
+  /** Store: alias chains are followed this deep; deeper (or a cycle) reaches nobody on that branch. */
+  aliasExpansionDepthMax: 8,
+  /** Store: longest dedupe key. Longer: message.deliver fails with INVALID (a proposer bug). */
+  dedupeKeyBytesMax: 256,
+  /** Store: expired dedupe keys removed per apply, so one apply never stalls on a large backlog. */
+  dedupePrunePerApplyMax: 100,
+  /** Store: message files written (and fsynced) ahead of apply, in parallel so their fsyncs share journal commits. Over it: apply writes the file itself. */
+  stagedMessagesMax: 64,
+  /** Store: log entries of message commands applied under one commit (one fsync per directory, one LevelDB batch). The rest wait for the next commit. */
+  applyBatchEntriesMax: 256,
+  /** Command log: a segment file grows to about this size, then a new one starts; applied segments are deleted. */
+  commandLogSegmentBytesMax: 64 * 1024 * 1024,
+  /** Command log: bytes written by one group commit (one fsync); the rest waits for the next group. */
+  commandLogGroupBytesMax: 16 * 1024 * 1024,
+  /**
+   * IMAP: one command line, not counting literal data (RFC 7162 §4 asks servers to take at least 8192
+   * octets). Over it: the rest of the line is read and dropped, and the command gets
+   * BAD "Line too long" (tagged when the tag could be read); the session goes on.
+   */
+  imapLineBytesMax: 64 * 1024,
+  /**
+   * IMAP: one literal (an APPEND message, RFC 7889 APPENDLIMIT). Over it: a synchronising literal is
+   * refused before "+" is sent (BAD/NO [TOOBIG], nothing read); a non-synchronising one (RFC 7888 §4)
+   * is read and dropped, then the command gets BAD [TOOBIG].
+   */
+  imapLiteralBytesMax: 50 * 1024 * 1024,
+  /** IMAP: all lines and literals of one command (MULTIAPPEND). Over it: like imapLiteralBytesMax. */
+  imapCommandBytesMax: 100 * 1024 * 1024,
+  /** IMAP: literals in one command. Over it: the rest of the command is dropped, BAD "Too many literals". */
+  imapCommandLiteralsMax: 1000,
+  /**
+   * IMAP: nesting of parenthesised lists and of NOT/OR search keys in one command, so a hostile
+   * "NOT NOT NOT ..." cannot exhaust the stack. Over it: BAD "Nested too deeply".
+   */
+  imapParseDepthMax: 64,
+  /** IMAP: simultaneous sessions on all listeners. Over it: "* BYE [UNAVAILABLE] Too many connections" and the connection is closed. */
+  imapSessionsMax: 5000,
+  /** IMAP: simultaneous sessions from one client IP address. Over it: "* BYE [LIMIT] Too many connections from your address" and closed. */
+  imapSessionsPerIpMax: 100,
+  /** IMAP: simultaneous logged-in sessions of one user. Over it: LOGIN/AUTHENTICATE gets NO [LIMIT]; the session stays unauthenticated. */
+  imapSessionsPerUserMax: 50,
+  /**
+   * IMAP: commands per second per session (token bucket that holds imapCommandBurstMax). Over it: the
+   * session runs the next command only when a token is due (and stops reading meanwhile); nothing is refused.
+   */
+  imapCommandsPerSecondMax: 200,
+  imapCommandBurstMax: 400,
+  /** IMAP: inactivity autologout once logged in (RFC 9051 §5.4: at least 30 minutes). Over it: "* BYE Autologout", closed. */
+  imapIdleTimeoutMs: 30 * 60 * 1000,
+  /** IMAP: inactivity before login (RFC 9051 §5.4 allows a shorter timer then). Over it: "* BYE Autologout", closed. */
+  imapUnauthenticatedIdleTimeoutMs: 60 * 1000,
+  /** IMAP: during IDLE (RFC 2177) an "* OK Still here" is sent this often, so NAT boxes keep the connection. */
+  imapIdleKeepaliveMs: 2 * 60 * 1000,
+  /** IMAP: client input buffered ahead of the command being run (pipelining). Over it: the socket is paused until the session catches up. */
+  imapInputBufferBytesMax: 1024 * 1024,
+  /** IMAP: output waits this long for a client that does not read its responses. Over it: the connection is closed. */
+  imapOutputStallMs: 5 * 60 * 1000,
+  /** IMAP: failed LOGIN/AUTHENTICATE attempts in one session. Over it: "* BYE Too many failed logins", closed. */
+  imapAuthFailuresPerSessionMax: 5,
+  /**
+   * IMAP: messages whose parsed header, ENVELOPE and BODYSTRUCTURE are kept in memory (LRU, keyed by the
+   * immutable message file). Over either bound the least recently used entries are dropped and parsed again when needed.
+   */
+  imapMessageCacheEntriesMax: 20_000,
+  imapMessageCacheBytesMax: 64 * 1024 * 1024,
+  /** IMAP: message files read in parallel by one FETCH/SEARCH/SORT/THREAD. More wait their turn (responses stay in order). */
+  imapReadsInFlightMax: 16,
+  /** IMAP: messages fetched per output batch; each batch is written and, if the socket is full, drained before the next. */
+  imapFetchBatchMessages: 64,
+  /** IMAP: on close(), sessions get "* BYE" and this long to take it before their sockets are destroyed. */
+  imapShutdownDrainMs: 2_000,
+  /**
+   * MIME: body parts parsed in one message (Dovecot's max_total_mime_parts). Over it: no further part
+   * boundaries are recognised; the rest stays in the body of the part being read.
+   */
+  mimePartsMax: 10_000,
+  /**
+   * MIME: nesting of multiparts and message/rfc822 parts. Over it: a deeper multipart or message is
+   * treated as an opaque leaf (its bytes stay readable through BODY[section]).
+   */
+  mimeDepthMax: 100,
 } as const;
 
 export type Limits = typeof limits;

@@ -11,7 +11,7 @@ export type StoreErrorCode =
   | 'NOQUOTA'      // over quota (RFC 9208 OVERQUOTA / SMTP 552 5.2.2)
   | 'NOPERM'       // not allowed (e.g. deleting INBOX)
   | 'INVALID'      // a bad name or argument that got past the protocol parser
-  | 'MODIFIED';    // CONDSTORE UNCHANGEDSINCE failed for every UID
+  | 'MODIFIED';    // CONDSTORE UNCHANGEDSINCE failed for every UID; the message is that UID set, e.g. "1:3,7" (RFC 7162 §3.1.3)
 
 export interface DeliverValue {
   queueId: string;

@@ -23,3 +23,9 @@ export class LogClosedError extends Error {
   override readonly name = 'LogClosedError';
   constructor() { super('command log is closed'); }
 }
+
+/** Too many proposals are waiting (limits.proposalsPendingMax); nothing was proposed. Answer 4xx / NO [UNAVAILABLE]. */
+export class ProposalQueueFullError extends Error {
+  override readonly name = 'ProposalQueueFullError';
+  constructor(readonly pendingMax: number) { super(`too many proposals pending (${pendingMax}); try again later`); }
+}

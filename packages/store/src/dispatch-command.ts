@@ -1,0 +1,52 @@
+/**
+ * Routes a command to its apply handler, and turns the validation errors a handler throws (a bad
+ * name, address or flag that got past the proposer) into an INVALID result: deterministic, the
+ * same on every node. Anything else a handler throws is an I/O failure and propagates (fatal).
+ */
+import type { Command } from './command.js';
+import type { ApplyResult } from './apply-result.js';
+import type { ApplyContext } from './apply-context.js';
+import { InvalidAddressError, InvalidMailboxNameError } from './store-errors.js';
+import { InvalidFlagError } from './message-flags.js';
+import {
+  applyAliasAdd, applyAliasRemove, applyDomainAdd, applyDomainRemove, applyUserAdd, applyUserPasswd, applyUserRemove,
+} from './apply-account.js';
+import { applyMailboxCreate, applyMailboxDelete, applyMailboxRename, applyMailboxSubscribe } from './apply-mailbox.js';
+import { applyAppend, applyDeliver } from './apply-delivery.js';
+import { applyCopy, applyExpunge, applyStore } from './apply-message.js';
+
+function route(ctx: ApplyContext, cmd: Command): Promise<ApplyResult> {
+  switch (cmd.type) {
+    case 'domain.add': return applyDomainAdd(ctx, cmd);
+    case 'domain.remove': return applyDomainRemove(ctx, cmd);
+    case 'user.add': return applyUserAdd(ctx, cmd);
+    case 'user.remove': return applyUserRemove(ctx, cmd);
+    case 'user.passwd': return applyUserPasswd(ctx, cmd);
+    case 'alias.add': return applyAliasAdd(ctx, cmd);
+    case 'alias.remove': return applyAliasRemove(ctx, cmd);
+    case 'mailbox.create': return applyMailboxCreate(ctx, cmd);
+    case 'mailbox.rename': return applyMailboxRename(ctx, cmd);
+    case 'mailbox.delete': return applyMailboxDelete(ctx, cmd);
+    case 'mailbox.subscribe': return applyMailboxSubscribe(ctx, cmd);
+    case 'message.deliver': return applyDeliver(ctx, cmd);
+    case 'message.append': return applyAppend(ctx, cmd);
+    case 'message.store': return applyStore(ctx, cmd);
+    case 'message.copy': return applyCopy(ctx, cmd);
+    case 'message.expunge': return applyExpunge(ctx, cmd);
+    default: {
+      const unknown: { type?: unknown } = cmd;
+      return Promise.resolve(ctx.fail('INVALID', `unknown command type ${JSON.stringify(unknown.type)}`));
+    }
+  }
+}
+
+export async function dispatchCommand(ctx: ApplyContext, cmd: Command): Promise<ApplyResult> {
+  try {
+    return await route(ctx, cmd);
+  } catch (err) {
+    if (err instanceof InvalidMailboxNameError || err instanceof InvalidAddressError || err instanceof InvalidFlagError) {
+      return ctx.fail('INVALID', err.message);
+    }
+    throw err;
+  }
+}

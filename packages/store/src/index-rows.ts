@@ -1,0 +1,91 @@
+/**
+ * The LevelDB index schema: every key and row type in one place. Keys are UTF-8 strings whose
+ * parts are joined with NUL (never valid inside an address, mailbox name or dedupe key), so a
+ * prefix scan of "msg\0<user>\0" sees exactly one user's messages. Values are JSON.
+ *
+ *   meta                                   MetaRow      the applied log index and its result
+ *   domain\0<domain>                       DomainRow
+ *   user\0<address>                        UserRow
+ *   alias\0<source>\0<target>              AliasRow     source is an address or "@domain"
+ *   mbox\0<user>\0<mailbox name>           MailboxRow
+ *   msg\0<user>\0<mailbox id>\0<uid, 10 digits>  MessageRow  (keyed by the mailbox's stable id, so a
+ *                                                            rename rewrites no message rows)
+ *   sub\0<user>\0<mailbox name>            {}           subscriptions (RFC 9051 §6.3.7: may outlive the mailbox)
+ *   dedupe\0<key>                          DedupeRow
+ *   gc\0<log index, 20 digits>\0<n>        GcRow        paths to delete once the batch is durable
+ */
+import type { ApplyResult, DeliverValue } from './apply-result.js';
+
+export interface MetaRow { appliedIndex: number; lastResult: ApplyResult | null }
+export interface DomainRow { createdMs: number }
+export interface UserRow { passwordHash: string; quotaBytes?: number; createdMs: number }
+export interface AliasRow { createdMs: number }
+export interface MailboxRow {
+  /** Stable for the mailbox's life (survives rename): "<log index of the create>.<n>". */
+  id: string;
+  name: string;
+  /** Maildir++ folder relative to the user's root ("" for INBOX). */
+  folder: string;
+  specialUse?: string;
+  uidValidity: number;
+  uidNext: number;
+  highestModSeq: number;
+}
+export interface MessageRow {
+  modSeq: number;
+  flags: string[];
+  sizeBytes: number;
+  internalDateMs: number;
+  /** Relative to the mailbox folder, e.g. "new/1700000000.L12R0.tandem,S=4096". */
+  file: string;
+}
+export interface SubscriptionRow { subscribed: true }
+export interface DedupeRow { value: DeliverValue; expiresMs: number }
+/** A path relative to `<data>/mail` to remove (file or directory tree). */
+export interface GcRow { path: string }
+
+export type BatchOp = { type: 'put'; key: string; value: unknown } | { type: 'del'; key: string };
+
+const SEP = '\u0000';
+
+export const keys = {
+  meta: 'meta',
+  domain: (domain: string) => `domain${SEP}${domain}`,
+  user: (address: string) => `user${SEP}${address}`,
+  alias: (source: string, target: string) => `alias${SEP}${source}${SEP}${target}`,
+  mailbox: (user: string, name: string) => `mbox${SEP}${user}${SEP}${name}`,
+  message: (user: string, mailboxId: string, uid: number) => `msg${SEP}${user}${SEP}${mailboxId}${SEP}${String(uid).padStart(10, '0')}`,
+  subscription: (user: string, name: string) => `sub${SEP}${user}${SEP}${name}`,
+  dedupe: (key: string) => `dedupe${SEP}${key}`,
+  gc: (index: number, n: number) => `gc${SEP}${String(index).padStart(20, '0')}${SEP}${n}`,
+} as const;
+
+export type ParsedKey =
+  | { kind: 'meta' }
+  | { kind: 'domain'; domain: string }
+  | { kind: 'user'; address: string }
+  | { kind: 'alias'; source: string; target: string }
+  | { kind: 'mbox'; user: string; name: string }
+  | { kind: 'msg'; user: string; mailboxId: string; uid: number }
+  | { kind: 'sub'; user: string; name: string }
+  | { kind: 'dedupe'; key: string }
+  | { kind: 'gc'; key: string };
+
+/** The inverse of `keys`; throws on a key this schema does not know (a corrupt or foreign index). */
+export function parseKey(key: string): ParsedKey {
+  const parts = key.split(SEP);
+  const [kind, a, b, c] = parts;
+  const arity = (n: number): void => { if (parts.length !== n) throw new Error(`bad index key ${JSON.stringify(key)}`); };
+  switch (kind) {
+    case 'meta': arity(1); return { kind };
+    case 'domain': arity(2); return { kind, domain: a! };
+    case 'user': arity(2); return { kind, address: a! };
+    case 'alias': arity(3); return { kind, source: a!, target: b! };
+    case 'mbox': arity(3); return { kind, user: a!, name: b! };
+    case 'msg': arity(4); return { kind, user: a!, mailboxId: b!, uid: Number(c) };
+    case 'sub': arity(3); return { kind, user: a!, name: b! };
+    case 'dedupe': arity(2); return { kind, key: a! };
+    case 'gc': arity(3); return { kind, key };
+    default: throw new Error(`unknown index key ${JSON.stringify(key)}`);
+  }
+}

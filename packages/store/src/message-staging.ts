@@ -1,0 +1,92 @@
+/**
+ * Message bytes written ahead of apply(). Once the log has made an entry durable its bytes are
+ * known and its turn to be applied is certain, so the file can be written and fsynced while
+ * earlier entries are still being applied; several fsyncs in flight share one journal commit.
+ * apply() then only links the staged file into place (link → fsync dir), exactly as it would
+ * link its own tmp/ file. This is purely a cache: apply() writes the file itself whenever no
+ * staged copy is ready, so results and file names never depend on it.
+ *
+ * Staged files live in `<data>/mail/.staging/<log index>.tandem` (same file system as the
+ * Maildirs, so links work; "." never starts a domain name, so it cannot clash). They are not in
+ * any cur/ or new/, and the directory is emptied at open.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { limits } from '@tandem/config';
+import { removeTree, unlinkIfExists, writeFileSynced } from './durable-fs.js';
+
+/**
+ * Writes in flight at once. Node's file I/O and LevelDB share libuv's small thread pool (4 by
+ * default): staging must leave threads free for the apply in progress, or its index batch would
+ * queue behind fsyncs of later entries.
+ */
+const writesInFlightMax = 2;
+
+interface Job { index: number; bytes: Uint8Array; started: boolean; done: Promise<string | undefined>; resolve: (path: string | undefined) => void }
+
+export class MessageStaging {
+  private readonly jobs = new Map<number, Job>();
+  private readonly queue: Job[] = [];
+  private running = 0;
+
+  private constructor(readonly dir: string) {}
+
+  static async open(dir: string): Promise<MessageStaging> {
+    await removeTree(dir);
+    await mkdir(dir, { recursive: true, mode: 0o750 });
+    return new MessageStaging(dir);
+  }
+
+  /** Queues writing the bytes for `index`, unless already staged or too many are waiting. */
+  stage(index: number, bytes: Uint8Array): void {
+    if (this.jobs.has(index) || this.jobs.size >= limits.stagedMessagesMax) return;
+    let resolve!: (path: string | undefined) => void;
+    const done = new Promise<string | undefined>((r) => { resolve = r; });
+    const job: Job = { index, bytes, started: false, done, resolve };
+    this.jobs.set(index, job);
+    this.queue.push(job);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.running < writesInFlightMax && this.queue.length > 0) {
+      const job = this.queue.shift()!;
+      job.started = true;
+      this.running++;
+      const path = join(this.dir, `${job.index}.tandem`);
+      // A failure here is not an error: apply() will write the file itself and meet the error there.
+      void writeFileSynced(path, job.bytes).then(() => path, () => undefined).then((result) => {
+        this.running--;
+        job.resolve(result);
+        this.pump();
+      });
+    }
+  }
+
+  /** Stops tracking a job; a job not started yet is simply dropped. */
+  private forget(job: Job): boolean {
+    this.jobs.delete(job.index);
+    if (job.started) return true;
+    this.queue.splice(this.queue.indexOf(job), 1);
+    return false;
+  }
+
+  /**
+   * The synced staged file for `index` (the caller links it, then unlinks it), or undefined when
+   * there is none or its write has not even started (writing it directly is then quicker).
+   */
+  async take(index: number): Promise<string | undefined> {
+    const job = this.jobs.get(index);
+    if (!job || !this.forget(job)) return undefined;
+    return job.done;
+  }
+
+  /** Drops staged files nobody took (the command failed or was a duplicate) up to `index`. */
+  async discardUpTo(index: number): Promise<void> {
+    for (const job of [...this.jobs.values()]) {
+      if (job.index > index || !this.forget(job)) continue;
+      const path = await job.done;
+      if (path) await unlinkIfExists(path);
+    }
+  }
+}

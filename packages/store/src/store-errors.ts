@@ -1,0 +1,49 @@
+/**
+ * Typed errors of the store itself (the command log seam's errors are in ./errors.ts).
+ * Validation errors are thrown by the pure validators and, inside apply(), turned into an
+ * `{ ok: false, error: 'INVALID' }` result; the I/O and corruption errors are fatal for the node.
+ */
+
+/** A mailbox name that is not allowed (traversal, control characters, too long, …). */
+export class InvalidMailboxNameError extends Error {
+  override readonly name = 'InvalidMailboxNameError';
+  constructor(readonly mailbox: string, readonly reason: string) {
+    super(`invalid mailbox name ${JSON.stringify(mailbox)}: ${reason}`);
+  }
+}
+
+/** An address (or domain) that does not parse or may not be used here. */
+export class InvalidAddressError extends Error {
+  override readonly name = 'InvalidAddressError';
+  constructor(readonly address: string, readonly reason: string) {
+    super(`invalid address ${JSON.stringify(address)}: ${reason}`);
+  }
+}
+
+/** A command that cannot be encoded, or bytes that are not an encoded command. */
+export class CommandCodecError extends Error {
+  override readonly name = 'CommandCodecError';
+  constructor(reason: string) { super(`command codec: ${reason}`); }
+}
+
+/** The command log on disk is damaged beyond a torn tail (or does not match the store). Fatal. */
+export class CommandLogCorruptError extends Error {
+  override readonly name = 'CommandLogCorruptError';
+  constructor(readonly path: string, reason: string) { super(`command log ${path}: ${reason}`); }
+}
+
+/** readMessage() for a message the index does not hold. */
+export class MessageNotFoundError extends Error {
+  override readonly name = 'MessageNotFoundError';
+  constructor(readonly user: string, readonly mailbox: string, readonly uid: number) {
+    super(`no message ${uid} in ${JSON.stringify(mailbox)} of ${user}`);
+  }
+}
+
+/** An earlier apply() failed part-way (I/O error): the store must be reopened, which re-applies. */
+export class StoreFailedError extends Error {
+  override readonly name = 'StoreFailedError';
+  constructor(readonly causeError: unknown) {
+    super(`store failed earlier and must be reopened: ${causeError instanceof Error ? causeError.message : String(causeError)}`);
+  }
+}

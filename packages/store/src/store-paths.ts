@@ -1,0 +1,47 @@
+/**
+ * Where things live under the data directory. Every path is built from validated parts only
+ * (parseLocalAddress, validateMailboxName → maildirFolderName, file names made by apply()), and
+ * resolveUnderMail() re-checks the result stays inside `<data>/mail`: no user can reach another
+ * user's files whatever a command says.
+ *
+ *   <data>/mail/<domain>/<localpart>/{cur,new,tmp}          INBOX (the Maildir++ root)
+ *   <data>/mail/<domain>/<localpart>/.<Folder>/{cur,new,tmp,maildirfolder}
+ *   <data>/index/                                           LevelDB
+ */
+import { join, relative, resolve, sep } from 'node:path';
+import { parseLocalAddress } from './address.js';
+
+export class StorePaths {
+  readonly mailRoot: string;
+  readonly indexDir: string;
+
+  constructor(dataDir: string) {
+    const root = resolve(dataDir);
+    this.mailRoot = join(root, 'mail');
+    this.indexDir = join(root, 'index');
+  }
+
+  /** `<domain>/<localpart>` for a local user, relative to mailRoot. */
+  userRelative(user: string): string {
+    const { localPart, domain } = parseLocalAddress(user);
+    return `${domain}/${localPart}`;
+  }
+
+  domainDir(domain: string): string { return this.resolveUnderMail(domain); }
+  userRoot(user: string): string { return this.resolveUnderMail(this.userRelative(user)); }
+
+  /** The folder directory of a mailbox ("" = INBOX = the user's root). */
+  folderDir(user: string, folder: string): string {
+    return this.resolveUnderMail(folder ? `${this.userRelative(user)}/${folder}` : this.userRelative(user));
+  }
+
+  /** An absolute path for a path relative to mailRoot; throws if it would leave mailRoot. */
+  resolveUnderMail(rel: string): string {
+    const abs = resolve(this.mailRoot, rel);
+    const back = relative(this.mailRoot, abs);
+    if (back === '' || back.startsWith('..') || back.startsWith(sep) || back.split(sep).includes('..')) {
+      throw new Error(`path escapes the mail root: ${JSON.stringify(rel)}`);
+    }
+    return abs;
+  }
+}
