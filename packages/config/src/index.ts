@@ -1,2 +1,10 @@
 export { limits } from './limits.js';
 export type { Limits } from './limits.js';
+export { ConfigError } from './config-error.js';
+export type { ConfigProblem } from './config-error.js';
+export { devDefaults, productionDefaults, logLevels } from './tandem-config.js';
+export type { TandemConfig, TlsConfig, LogLevel } from './tandem-config.js';
+export { validateConfig } from './validate-config.js';
+export type { ValidateOptions } from './validate-config.js';
+export { loadConfig } from './load-config.js';
+export type { LoadConfigOptions, ConfigOverride } from './load-config.js';

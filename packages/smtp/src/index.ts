@@ -1,1 +1,14 @@
-export {};
+export { SmtpIntake, listenerKinds } from './smtp-intake.js';
+export type { SmtpIntakeOptions, ListenerKind } from './smtp-intake.js';
+export { AuthThrottle, defaultAuthThrottleLimits } from './auth-throttle.js';
+export type { AuthThrottleLimits } from './auth-throttle.js';
+export { SmtpReplyError } from './smtp-reply.js';
+export type { SmtpReply } from './smtp-reply.js';
+export { toSmtpReply } from './smtp-reply-for-error.js';
+export type { ReplyDecision } from './smtp-reply-for-error.js';
+export { dedupeKey } from './dedupe-key.js';
+export { traceHeaders, rfc5322Date } from './trace-headers.js';
+export * from './smtp-errors.js';
+export type { IntakeLogger } from './intake-logger.js';
+export { SmtpWireClient, SmtpConnectionClosedError, dotStuff } from './smtp-wire-client.js';
+export type { SmtpResponse, WireClientOptions } from './smtp-wire-client.js';

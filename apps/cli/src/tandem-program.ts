@@ -1,0 +1,105 @@
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { adminTarget, callAdmin, type AdminTarget } from './admin-client.js';
+import { formatTable } from './format-table.js';
+import { promptPassword } from './prompt-password.js';
+
+/**
+ * `tandem`: the admin CLI. Each subcommand is one admin API operation; `--json` prints the raw
+ * result for scripts, otherwise a table or a sentence for people.
+ */
+interface GlobalOptions { dataDir?: string; socket?: string; json?: boolean }
+
+export const defaultDataDir = '.tandem';
+
+function target(command: Command): AdminTarget {
+  const options = command.optsWithGlobals<GlobalOptions>();
+  const dataDir = resolve(options.dataDir ?? process.env.TANDEM_DATA_DIR ?? defaultDataDir);
+  return adminTarget(dataDir, options.socket);
+}
+
+function wantsJson(command: Command): boolean {
+  return command.optsWithGlobals<GlobalOptions>().json === true;
+}
+
+function print(command: Command, result: unknown, human: () => string): void {
+  process.stdout.write(wantsJson(command) ? `${JSON.stringify(result, null, 2)}\n` : human());
+}
+
+function bytes(n: number | null): string {
+  if (n === null) return '-';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+async function passwordFrom(options: { password?: string }, prompt: string): Promise<string> {
+  return options.password ?? promptPassword(prompt);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('tandem')
+    .description('administer a running tandemd over its admin socket')
+    .option('--data-dir <dir>', 'tandemd data dir (default: $TANDEM_DATA_DIR, else ./.tandem)')
+    .option('--socket <path>', 'admin socket (default: <data-dir>/admin.sock)')
+    .option('--json', 'print results as JSON for scripts')
+    .showHelpAfterError('(run with --help for usage)');
+
+  const user = program.command('user').description('mail users');
+  user.command('add <address>').description('add a user (prompts for the password unless --password)')
+    .option('--password <pw>', 'the password (visible in the process list; prefer the prompt)')
+    .option('--quota <bytes>', 'storage quota in bytes', (v) => Number(v))
+    .action(async (address: string, options: { password?: string; quota?: number }, cmd: Command) => {
+      const password = await passwordFrom(options, `password for ${address}`);
+      const result = await callAdmin(target(cmd), 'user.add', { address, password, ...(options.quota !== undefined ? { quotaBytes: options.quota } : {}) });
+      print(cmd, result, () => `added user ${address}\n`);
+    });
+  user.command('list').description('list users').action(async (_options: unknown, cmd: Command) => {
+    const users = await callAdmin(target(cmd), 'user.list') as Array<{ address: string; createdMs: number; quotaBytes: number | null; usageBytes: number }>;
+    print(cmd, users, () => formatTable(['ADDRESS', 'USED', 'QUOTA', 'CREATED'],
+      users.map((u) => [u.address, bytes(u.usageBytes), bytes(u.quotaBytes), new Date(u.createdMs).toISOString()])));
+  });
+  user.command('passwd <address>').description('change a password (prompts unless --password)')
+    .option('--password <pw>', 'the new password')
+    .action(async (address: string, options: { password?: string }, cmd: Command) => {
+      const password = await passwordFrom(options, `new password for ${address}`);
+      print(cmd, await callAdmin(target(cmd), 'user.passwd', { address, password }), () => `password changed for ${address}\n`);
+    });
+  user.command('remove <address>').description('remove a user and their mail').action(async (address: string, _o: unknown, cmd: Command) => {
+    print(cmd, await callAdmin(target(cmd), 'user.remove', { address }), () => `removed user ${address}\n`);
+  });
+
+  const domain = program.command('domain').description('local mail domains');
+  domain.command('add <domain>').description('serve mail for a domain').action(async (name: string, _o: unknown, cmd: Command) => {
+    print(cmd, await callAdmin(target(cmd), 'domain.add', { domain: name }), () => `added domain ${name}\n`);
+  });
+  domain.command('list').description('list local domains').action(async (_o: unknown, cmd: Command) => {
+    const domains = await callAdmin(target(cmd), 'domain.list') as Array<{ domain: string; users: number }>;
+    print(cmd, domains, () => formatTable(['DOMAIN', 'USERS'], domains.map((d) => [d.domain, String(d.users)])));
+  });
+  domain.command('remove <domain>').description('stop serving a domain').action(async (name: string, _o: unknown, cmd: Command) => {
+    print(cmd, await callAdmin(target(cmd), 'domain.remove', { domain: name }), () => `removed domain ${name}\n`);
+  });
+
+  const alias = program.command('alias').description('aliases: SOURCE is an address or @domain (catch-all)');
+  alias.command('add <source> <target>').description('deliver mail for SOURCE to the local user TARGET').action(async (source: string, to: string, _o: unknown, cmd: Command) => {
+    print(cmd, await callAdmin(target(cmd), 'alias.add', { source, target: to }), () => `added alias ${source} -> ${to}\n`);
+  });
+  alias.command('list').description('list aliases').action(async (_o: unknown, cmd: Command) => {
+    const aliases = await callAdmin(target(cmd), 'alias.list') as Array<{ source: string; target: string }>;
+    print(cmd, aliases, () => formatTable(['SOURCE', 'TARGET'], aliases.map((a) => [a.source, a.target])));
+  });
+  alias.command('remove <source> <target>').description('remove an alias').action(async (source: string, to: string, _o: unknown, cmd: Command) => {
+    print(cmd, await callAdmin(target(cmd), 'alias.remove', { source, target: to }), () => `removed alias ${source} -> ${to}\n`);
+  });
+
+  program.command('status').description('is tandemd up, and what is it doing').action(async (_o: unknown, cmd: Command) => {
+    const status = await callAdmin(target(cmd), 'status') as Record<string, unknown> & { listeners: Record<string, { host: string; port: number }> };
+    print(cmd, status, () => formatTable(['KEY', 'VALUE'], Object.entries(status).map(([k, v]) => [k,
+      k === 'listeners' ? Object.entries(status.listeners).map(([n, l]) => `${n} ${l.host}:${l.port}`).join(', ')
+        : typeof v === 'object' && v !== null ? Object.entries(v).map(([a, b]) => `${a}=${String(b)}`).join(' ') : String(v)])));
+  });
+  return program;
+}

@@ -1,0 +1,164 @@
+import {
+  canonicalAddress, hashPassword, NotLeaderError, parseAliasSource, parseDomain, parseLocalAddress,
+  type Command, type CommandLog, type StoreErrorCode, type StoreReader,
+} from '@tandem/store';
+import { AdminRequestError } from './admin-errors.js';
+
+/**
+ * The admin operations behind `tandem` (users, domains, aliases, status). Reads come from the
+ * applied store; every write is a command proposed through the command log, like any other writer,
+ * so a change takes effect for the next SMTP session without a restart and, later, on every node.
+ * Passwords are hashed here, by the proposer (apply() stays deterministic and cheap).
+ */
+export type AdminArgs = Record<string, unknown>;
+export type StatusProvider = () => Record<string, unknown>;
+
+export interface AdminOperationsDeps {
+  reader: StoreReader;
+  commandLog: CommandLog;
+  nowMs(): number;
+  status: StatusProvider;
+}
+
+export const passwordLengthMin = 8;
+
+const httpStatusFor: Record<StoreErrorCode, number> = {
+  NOTFOUND: 404, EXISTS: 409, NOQUOTA: 507, NOPERM: 403, INVALID: 400, MODIFIED: 409,
+};
+
+export class AdminOperations {
+  private readonly handlers: Record<string, (args: AdminArgs) => Promise<unknown>>;
+
+  constructor(private readonly deps: AdminOperationsDeps) {
+    this.handlers = {
+      'status': async () => this.deps.status(),
+      'user.list': async () => this.listUsers(),
+      'user.add': (args) => this.addUser(args),
+      'user.passwd': (args) => this.changePassword(args),
+      'user.remove': async (args) => this.propose({ type: 'user.remove', address: this.localUser(args, 'address', true) }),
+      'domain.list': async () => this.listDomains(),
+      'domain.add': async (args) => this.propose({ type: 'domain.add', domain: this.domain(args) }),
+      'domain.remove': async (args) => this.propose({ type: 'domain.remove', domain: this.domain(args) }),
+      'alias.list': async () => this.deps.reader.listAliases(),
+      'alias.add': (args) => this.addAlias(args),
+      'alias.remove': async (args) => this.propose({ type: 'alias.remove', ...this.aliasArgs(args) }),
+    };
+  }
+
+  get operations(): string[] { return Object.keys(this.handlers); }
+
+  async run(operation: string, args: AdminArgs): Promise<unknown> {
+    const handler = this.handlers[operation];
+    if (!handler) throw new AdminRequestError(404, 'UNKNOWN_OPERATION', `unknown operation ${JSON.stringify(operation)}; known: ${this.operations.join(', ')}`);
+    return handler(args);
+  }
+
+  private listUsers(): unknown {
+    return this.deps.reader.listUsers().map((u) => ({
+      address: u.address,
+      createdMs: u.createdMs,
+      quotaBytes: u.quotaBytes ?? null,
+      usageBytes: this.deps.reader.usageBytes(u.address),
+    }));
+  }
+
+  private listDomains(): unknown {
+    const users = this.deps.reader.listUsers();
+    return this.deps.reader.listDomains().map((domain) => ({
+      domain,
+      users: users.filter((u) => u.address.endsWith(`@${domain}`)).length,
+    }));
+  }
+
+  private async addUser(args: AdminArgs): Promise<unknown> {
+    const address = this.localUser(args, 'address', false);
+    const password = this.password(args);
+    const quota = args.quotaBytes;
+    if (quota !== undefined && (typeof quota !== 'number' || !Number.isSafeInteger(quota) || quota <= 0)) {
+      throw new AdminRequestError(400, 'INVALID', 'quotaBytes must be a positive integer');
+    }
+    const passwordHash = await hashPassword(password);
+    return this.propose({ type: 'user.add', address, passwordHash, ...(quota !== undefined ? { quotaBytes: quota as number } : {}) });
+  }
+
+  private async changePassword(args: AdminArgs): Promise<unknown> {
+    const address = this.localUser(args, 'address', true);
+    const passwordHash = await hashPassword(this.password(args));
+    return this.propose({ type: 'user.passwd', address, passwordHash });
+  }
+
+  private async addAlias(args: AdminArgs): Promise<unknown> {
+    const { source, target } = this.aliasArgs(args);
+    const sourceDomain = source.slice(source.lastIndexOf('@') + 1);
+    if (!this.deps.reader.isLocalDomain(sourceDomain)) {
+      throw new AdminRequestError(404, 'NOTFOUND', `domain ${sourceDomain} is not served here; add it first: tandem domain add ${sourceDomain}`);
+    }
+    if (!this.deps.reader.getUser(target)) {
+      throw new AdminRequestError(404, 'NOTFOUND', `no user ${target}; an alias must point at a local user (tandem user add ${target})`);
+    }
+    return this.propose({ type: 'alias.add', source, target });
+  }
+
+  private async propose(command: DistributiveOmit<Command, 'timestampMs'>): Promise<unknown> {
+    try {
+      const result = await this.deps.commandLog.propose({ ...command, timestampMs: this.deps.nowMs() } as Command);
+      if (!result.ok) throw new AdminRequestError(httpStatusFor[result.error], result.error, result.message);
+      return { index: result.index };
+    } catch (err) {
+      if (err instanceof NotLeaderError) throw new AdminRequestError(503, 'NOT_LEADER', `${err.message}; try again there`);
+      throw err;
+    }
+  }
+
+  private text(args: AdminArgs, key: string): string {
+    const value = args[key];
+    if (typeof value !== 'string' || value.length === 0) throw new AdminRequestError(400, 'INVALID', `${key} is required`);
+    return value;
+  }
+
+  private localUser(args: AdminArgs, key: string, mustExist: boolean): string {
+    const input = this.text(args, key);
+    let address: string;
+    try {
+      address = parseLocalAddress(input).address;
+    } catch (err) {
+      throw new AdminRequestError(400, 'INVALID', (err as Error).message);
+    }
+    const domain = address.slice(address.lastIndexOf('@') + 1);
+    if (!mustExist && !this.deps.reader.isLocalDomain(domain)) {
+      throw new AdminRequestError(404, 'NOTFOUND', `domain ${domain} is not served here; add it first: tandem domain add ${domain}`);
+    }
+    if (mustExist && !this.deps.reader.getUser(address)) {
+      throw new AdminRequestError(404, 'NOTFOUND', `no user ${address} (see tandem user list)`);
+    }
+    return address;
+  }
+
+  private domain(args: AdminArgs): string {
+    try {
+      return parseDomain(this.text(args, 'domain'));
+    } catch (err) {
+      if (err instanceof AdminRequestError) throw err;
+      throw new AdminRequestError(400, 'INVALID', (err as Error).message);
+    }
+  }
+
+  private aliasArgs(args: AdminArgs): { source: string; target: string } {
+    try {
+      return { source: parseAliasSource(this.text(args, 'source')).source, target: canonicalAddress(this.text(args, 'target')) };
+    } catch (err) {
+      if (err instanceof AdminRequestError) throw err;
+      throw new AdminRequestError(400, 'INVALID', (err as Error).message);
+    }
+  }
+
+  private password(args: AdminArgs): string {
+    const password = this.text(args, 'password');
+    if ([...password].length < passwordLengthMin) {
+      throw new AdminRequestError(400, 'INVALID', `password too short: at least ${passwordLengthMin} characters`);
+    }
+    return password;
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

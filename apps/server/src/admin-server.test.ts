@@ -1,0 +1,101 @@
+// Goal: the admin socket is private (0600), demands the token, answers malformed requests with a clear JSON error, and never steals a live daemon's socket.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { limits } from '@tandem/config';
+import { LocalCommandLog, MailStore } from '@tandem/store';
+import { AdminOperations } from './admin-operations.js';
+import { AdminServer } from './admin-server.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tandem-admin-'));
+const socketPath = join(dir, 'admin.sock');
+const token = 'test-token-0123456789';
+let store: MailStore;
+let log: LocalCommandLog;
+let server: AdminServer;
+
+test.before(async () => {
+  store = await MailStore.open({ dataDir: dir });
+  log = await LocalCommandLog.open({ dir: join(dir, 'log'), store });
+  writeFileSync(socketPath, ''); // a stale file left by a killed daemon
+  const operations = new AdminOperations({ reader: store, commandLog: log, nowMs: () => 1_000, status: () => ({ up: true }) });
+  server = await AdminServer.start({ socketPath, token, operations, logger: pino({ level: 'silent' }) });
+});
+test.after(async () => {
+  await server.close();
+  await log.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function call(path: string, body: string | Buffer, options: { auth?: string; method?: string } = {}): Promise<{ status: number; json: { ok: boolean; result?: unknown; error?: { code: string; message: string } } }> {
+  return new Promise((resolve, reject) => {
+    const req = request({
+      socketPath, path, method: options.method ?? 'POST',
+      headers: { authorization: options.auth ?? `Bearer ${token}`, 'content-length': Buffer.byteLength(body) },
+    }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => { text += c.toString('utf8'); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as never }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('the socket replaced the stale file and is mode 0600', () => {
+  assert.equal(statSync(socketPath).mode & 0o777, 0o600);
+  assert.ok(statSync(socketPath).isSocket());
+});
+
+test('without the right token: 401 UNAUTHORIZED, nothing changed', async () => {
+  for (const auth of ['', 'Bearer wrong-token-0123456789', `Basic ${token}`]) {
+    const { status, json } = await call('/v1/domain.add', '{"domain":"example.org"}', { auth });
+    assert.equal(status, 401);
+    assert.equal(json.error?.code, 'UNAUTHORIZED');
+  }
+  assert.deepEqual(store.listDomains(), []);
+});
+
+test('a write goes through the command log and is visible at once', async () => {
+  const before = store.appliedIndex;
+  const { status, json } = await call('/v1/domain.add', '{"domain":"Example.ORG"}');
+  assert.equal(status, 200);
+  assert.deepEqual(json.result, { index: before + 1 });
+  assert.deepEqual(store.listDomains(), ['example.org']);
+  const again = await call('/v1/domain.add', '{"domain":"example.org"}');
+  assert.equal(again.status, 409);
+  assert.equal(again.json.error?.code, 'EXISTS');
+});
+
+test('malformed requests: unknown operation, wrong method, bad JSON, bad arguments, too large', async () => {
+  const unknown = await call('/v1/user.rename', '{}');
+  assert.equal(unknown.status, 404);
+  assert.match(unknown.json.error?.message ?? '', /^unknown operation "user\.rename"; known: status, user\.list, /);
+  assert.equal((await call('/v1/status', '', { method: 'GET' })).status, 404);
+  assert.deepEqual((await call('/v1/status', 'not json')).json.error, { code: 'INVALID', message: 'request body is not JSON' });
+  assert.deepEqual((await call('/v1/domain.add', '{"domain":"bad domain"}')).json.error?.code, 'INVALID');
+  assert.deepEqual((await call('/v1/user.add', '{"address":"x@example.org"}')).json.error, { code: 'INVALID', message: 'password is required' });
+  const big = await call('/v1/status', Buffer.alloc(limits.adminRequestBytesMax + 1, 0x20));
+  assert.equal(big.status, 413);
+});
+
+test('a socket that answers belongs to a live daemon and is not taken over', async () => {
+  const livePath = join(dir, 'live.sock');
+  const live = createServer().listen(livePath);
+  await new Promise((resolve) => live.once('listening', resolve));
+  try {
+    const operations = new AdminOperations({ reader: store, commandLog: log, nowMs: () => 1, status: () => ({}) });
+    await assert.rejects(
+      AdminServer.start({ socketPath: livePath, token, operations, logger: pino({ level: 'silent' }) }),
+      /another tandemd is serving .*live\.sock; stop it first/,
+    );
+  } finally {
+    await new Promise((resolve) => live.close(resolve));
+  }
+});

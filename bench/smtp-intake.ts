@@ -1,0 +1,173 @@
+/**
+ * SMTP intake throughput: N parallel SMTP clients × M messages of 4 KB to a real tandemd (dev mode,
+ * a temp data dir, a child process), beside the same workload against a bare smtp-server that
+ * discards the data (another child process): this machine's protocol ceiling. Prints messages/s and
+ * p50/p99 latency of the 250 (from MAIL FROM to the 250 after the final dot) for both, and the ratio.
+ *
+ *   node --import tsx bench/smtp-intake.ts [--clients 10] [--messages 2000] [--size 4096]
+ *   npm run bench -- smtp-intake
+ *
+ * Every 250 from tandemd follows an fsync of the command log (group commit), so the ratio is the
+ * price of durability (plus the Maildir write, the index batch and the trace headers).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { SMTPServer } from 'smtp-server';
+import { SmtpWireClient } from '@tandem/smtp';
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '10' },
+    messages: { type: 'string', default: '2000' },
+    size: { type: 'string', default: '4096' },
+    'serve-bare': { type: 'boolean', default: false },
+  },
+});
+
+// Child mode: the ceiling, an smtp-server with the same protocol options that keeps nothing.
+if (values['serve-bare']) {
+  const server = new SMTPServer({
+    name: 'bare.bench', disabledCommands: ['AUTH', 'STARTTLS'], hideENHANCEDSTATUSCODES: false,
+    disableReverseLookup: true, size: 50 * 1024 * 1024, logger: false, socketTimeout: 300_000,
+    onData(stream, _session, callback) {
+      stream.on('data', () => undefined);
+      stream.on('end', () => callback(null, '2.0.0 discarded'));
+    },
+  });
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`port ${(server.server.address() as { port: number }).port}\n`));
+  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+} else {
+  await main();
+}
+
+interface RunResult { label: string; messages: number; elapsedMs: number; latenciesMs: number[] }
+
+function makeMessage(sizeBytes: number, client: number, n: number): Buffer {
+  const header = `From: bench${client}@elsewhere.test\r\nTo: demo@example.test\r\nSubject: bench ${client}/${n}\r\nMessage-ID: <${client}.${n}@bench>\r\n\r\n`;
+  const line = `${'x'.repeat(76)}\r\n`;
+  let body = '';
+  while (header.length + body.length + line.length <= sizeBytes) body += line;
+  body += 'y'.repeat(Math.max(0, sizeBytes - header.length - body.length - 2)) + '\r\n';
+  return Buffer.from(header + body);
+}
+
+async function runWorkload(label: string, port: number, clients: number, perClient: number, sizeBytes: number): Promise<RunResult> {
+  const latenciesMs: number[] = [];
+  const started = performance.now();
+  await Promise.all(Array.from({ length: clients }, async (_, c) => {
+    const client = await SmtpWireClient.connect(port);
+    await client.send('EHLO bench.elsewhere.test');
+    for (let n = 0; n < perClient; n++) {
+      const message = makeMessage(sizeBytes, c, n);
+      const t0 = performance.now();
+      // RFC 2920 PIPELINING: MAIL, RCPT and DATA in one write, as real MTAs send them.
+      client.write(`MAIL FROM:<bench${c}@elsewhere.test>\r\nRCPT TO:<demo@example.test>\r\nDATA\r\n`);
+      const replies = [await client.readReply(), await client.readReply(), await client.readReply()];
+      if (replies[2]?.code !== 354) throw new Error(`${label}: ${replies.map((r) => `${r.code} ${r.lines.join(' ')}`).join(' / ')}`);
+      client.write(Buffer.concat([message, Buffer.from('.\r\n')]));
+      const done = await client.readReply();
+      if (done.code !== 250) throw new Error(`${label}: ${done.code} ${done.lines.join(' ')}`);
+      latenciesMs.push(performance.now() - t0);
+    }
+    await client.quit();
+  }));
+  return { label, messages: clients * perClient, elapsedMs: performance.now() - started, latenciesMs };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+function summary(r: RunResult): { rate: number; p50: number; p99: number } {
+  const sorted = [...r.latenciesMs].sort((a, b) => a - b);
+  return { rate: r.messages / (r.elapsedMs / 1000), p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+}
+
+function spawnReading(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const match = pattern.exec(out);
+      if (match) resolve({ child, match });
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}) before it was ready:\n${out}`)));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function adminStatus(dataDir: string): Promise<Record<string, unknown>> {
+  const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: join(dataDir, 'admin.sock'), path: '/v1/status', method: 'POST', headers: { authorization: `Bearer ${token}` } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => { text += c.toString('utf8'); });
+      res.on('end', () => resolve((JSON.parse(text) as { result: Record<string, unknown> }).result));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const clients = Number(values.clients);
+  const perClient = Number(values.messages);
+  const sizeBytes = Number(values.size);
+  console.log(`smtp-intake: ${clients} clients × ${perClient} messages of ${sizeBytes} bytes, pipelined MAIL/RCPT/DATA`);
+
+  const bare = await spawnReading(['bench/smtp-intake.ts', '--serve-bare'], /port (\d+)\n/);
+  const ceiling = await runWorkload('bare smtp-server (discards)', Number(bare.match[1]), clients, perClient, sizeBytes);
+  await stop(bare.child);
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
+  const ports = await Promise.all(Array.from({ length: 5 }, freePort));
+  const tandemd = await spawnReading([
+    'apps/server/src/main.ts', '--dev', '--data-dir', dataDir, '--smtp-port', String(ports[0]), '--submission-port', String(ports[1]),
+    '--submissions-port', String(ports[2]), '--imap-port', String(ports[3]), '--imaps-port', String(ports[4]),
+  ], /\n {2}admin /);
+  let tandem: RunResult;
+  let status: Record<string, unknown>;
+  try {
+    tandem = await runWorkload('tandemd (fsync per 250)', ports[0]!, clients, perClient, sizeBytes);
+    status = await adminStatus(dataDir);
+  } finally {
+    await stop(tandemd.child);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  const rows = [summary(ceiling), summary(tandem)];
+  console.log('');
+  console.log('                              messages/s    p50 ms    p99 ms');
+  [ceiling, tandem].forEach((r, i) => {
+    const s = rows[i]!;
+    console.log(`${r.label.padEnd(30)}${s.rate.toFixed(0).padStart(10)}${s.p50.toFixed(2).padStart(10)}${s.p99.toFixed(2).padStart(10)}`);
+  });
+  const log = status.commandLog as { fsyncs: number; appended: number; largestGroup: number };
+  console.log('');
+  console.log(`command log: ${log.appended} entries, ${log.fsyncs} fsyncs (${(log.appended / Math.max(1, log.fsyncs)).toFixed(1)} entries per fsync, largest group ${log.largestGroup})`);
+  const ratio = rows[1]!.rate / rows[0]!.rate;
+  console.log(`ratio tandemd / ceiling: ${(ratio * 100).toFixed(1)}% (target ≥ 30%)`);
+}

@@ -1,0 +1,78 @@
+import type { CommandLog, DeliverValue, MessageDeliver, StoreReader } from '@tandem/store';
+import { dedupeKey } from './dedupe-key.js';
+import { newQueueId } from './queue-id.js';
+import { DeliveryRefusedError, UnknownRecipientError } from './smtp-errors.js';
+import { traceHeaders, type TraceInfo } from './trace-headers.js';
+
+/**
+ * Turns one received message into one `message.deliver` command and proposes it. Resolves with the
+ * queue id only once the command is durable and applied (DESIGN §3: the 250 follows the fsync).
+ * A transaction seen before (same dedupe key) resolves with the first delivery's queue id and
+ * stores nothing new.
+ */
+export interface DeliveryRequest {
+  mailFrom: string;
+  rcptTo: string[];
+  /** Bytes as received, without trace headers. */
+  raw: Buffer;
+  trace: Omit<TraceInfo, 'mailFrom' | 'rcptTo' | 'queueId' | 'timestampMs'>;
+}
+
+export interface DeliveryDeps {
+  reader: StoreReader;
+  commandLog: CommandLog;
+  nowMs(): number;
+  resolveRecipient(address: string): string[];
+}
+
+export interface DeliveryOutcome {
+  queueId: string;
+  duplicate: boolean;
+  /** RCPT addresses accepted earlier that reach nobody any more (removed since); they got nothing. */
+  vanished: string[];
+}
+
+export async function deliverMessage(request: DeliveryRequest, deps: DeliveryDeps): Promise<DeliveryOutcome> {
+  const envelope = { mailFrom: request.mailFrom, rcptTo: request.rcptTo };
+  const key = dedupeKey(envelope, request.raw);
+  // A retry of a transaction that already committed: answer from the applied state, propose nothing.
+  const earlier = deps.reader.findDelivery(key);
+  if (earlier) return { queueId: earlier.queueId, duplicate: true, vanished: [] };
+
+  const { users, vanished } = resolveAll(request.rcptTo, deps);
+  const queueId = newQueueId();
+  const timestampMs = deps.nowMs();
+  const trace = traceHeaders({ ...request.trace, mailFrom: request.mailFrom, rcptTo: request.rcptTo, queueId, timestampMs });
+  const command: MessageDeliver = {
+    type: 'message.deliver',
+    timestampMs,
+    dedupeKey: key,
+    queueId,
+    envelope,
+    recipients: users.map((user) => ({ user, mailbox: 'INBOX' })),
+    message: Buffer.concat([trace, request.raw], trace.length + request.raw.length),
+  };
+  const result = await deps.commandLog.propose(command);
+  if (!result.ok) throw new DeliveryRefusedError(result.error, result.message);
+  const value = result.value as DeliverValue;
+  return { queueId: value.queueId, duplicate: value.duplicate, vanished };
+}
+
+/**
+ * Recipients were checked at RCPT time; they are resolved again now because users and aliases may
+ * have changed since. One that no longer reaches anybody is dropped (the others still get the
+ * message); when none is left the whole transaction is refused with 550 5.1.1.
+ */
+function resolveAll(rcptTo: readonly string[], deps: DeliveryDeps): { users: string[]; vanished: string[] } {
+  const users = new Set<string>();
+  const vanished: string[] = [];
+  for (const address of rcptTo) {
+    try {
+      for (const user of deps.resolveRecipient(address)) users.add(user);
+    } catch {
+      vanished.push(address);
+    }
+  }
+  if (users.size === 0) throw new UnknownRecipientError(rcptTo[0] ?? '');
+  return { users: [...users].sort(), vanished };
+}

@@ -1,0 +1,97 @@
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { generate } from 'selfsigned';
+import {
+  hashPassword, LocalCommandLog, MailStore, type ApplyResult, type Command, type CommandLog,
+} from '@tandem/store';
+import type { AuthThrottleLimits } from './auth-throttle.js';
+import type { IntakeLogger } from './intake-logger.js';
+import { SmtpIntake } from './smtp-intake.js';
+
+/**
+ * A real SMTP intake on free loopback ports over a real store in a temp dir, for the intake tests.
+ * `faults` lets a test make the command log fail the next proposal with a chosen error.
+ */
+export interface IntakeHarness {
+  dataDir: string;
+  store: MailStore;
+  intake: SmtpIntake;
+  ports: { mx: number; submission: number; submissions: number };
+  /** Errors thrown by the next proposals, in order (after the delivery was received in full). */
+  faults: Error[];
+  /** Number of commands proposed so far (deliveries and setup alike). */
+  proposals(): number;
+  addUser(address: string, password: string, quotaBytes?: number): Promise<void>;
+  propose(command: Command): Promise<ApplyResult>;
+  /** Every file under mail/ (relative paths), tmp/ included. */
+  mailFiles(): string[];
+  close(): Promise<void>;
+}
+
+const quietLogger: IntakeLogger = { debug() {}, info() {}, warn() {}, error() {} };
+let certificate: Promise<{ cert: string; key: string }> | undefined;
+
+function testCertificate(): Promise<{ cert: string; key: string }> {
+  certificate ??= generate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', curve: 'P-256', algorithm: 'sha256' })
+    .then((p) => ({ cert: p.cert, key: p.private }));
+  return certificate;
+}
+
+export async function startIntakeHarness(options: { messageSizeBytesMax?: number; bufferedBytesMax?: number; authThrottle?: AuthThrottleLimits; logger?: IntakeLogger } = {}): Promise<IntakeHarness> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tandem-smtp-'));
+  const store = await MailStore.open({ dataDir });
+  const log = await LocalCommandLog.open({ dir: join(dataDir, 'log'), store });
+  const faults: Error[] = [];
+  let proposals = 0;
+  const commandLog: CommandLog = {
+    propose: async (command) => {
+      proposals += 1;
+      const fault = faults.shift();
+      if (fault) throw fault;
+      return log.propose(command);
+    },
+    close: () => log.close(),
+  };
+  const propose = (command: Command): Promise<ApplyResult> => commandLog.propose(command);
+  await propose({ type: 'domain.add', domain: 'example.test', timestampMs: 1 });
+  const intake = await SmtpIntake.start({
+    hostname: 'mx.example.test',
+    listenHost: '127.0.0.1',
+    ports: { mx: 0, submission: 0, submissions: 0 },
+    tls: await testCertificate(),
+    messageSizeBytesMax: options.messageSizeBytesMax ?? 64 * 1024,
+    reader: store,
+    commandLog,
+    logger: options.logger ?? quietLogger,
+    ...(options.authThrottle ? { authThrottle: options.authThrottle } : {}),
+    ...(options.bufferedBytesMax ? { bufferedBytesMax: options.bufferedBytesMax } : {}),
+  });
+  const mailRoot = join(dataDir, 'mail');
+  return {
+    dataDir, store, intake, faults,
+    ports: { mx: intake.address('mx').port, submission: intake.address('submission').port, submissions: intake.address('submissions').port },
+    proposals: () => proposals,
+    propose,
+    async addUser(address, password, quotaBytes) {
+      const result = await propose({ type: 'user.add', address, passwordHash: await hashPassword(password), timestampMs: 2, ...(quotaBytes ? { quotaBytes } : {}) });
+      if (!result.ok) throw new Error(`user.add ${address}: ${result.message}`);
+    },
+    mailFiles: () => listFiles(mailRoot).map((f) => relative(mailRoot, f)).sort(),
+    async close() {
+      await intake.close();
+      await log.close();
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function listFiles(dir: string): string[] {
+  let names: string[];
+  try { names = readdirSync(dir); } catch { return []; }
+  return names.flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? listFiles(path) : [path];
+  });
+}
