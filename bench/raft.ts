@@ -1,0 +1,125 @@
+// Bench (issue 3, acceptance 5): three Raft members as processes on loopback vs. a raw group-commit
+// file appender, same entries, same pipelining window, same run. Run: node --import tsx bench/raft.ts
+// Options: --quick (smaller counts, one round), --rounds=N (default 3), --only=1k|64k.
+// Env BENCH_PROF=<dir>: the members write CPU profiles there.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileLogStore, MemberCluster } from '@tandem/replication';
+
+interface Workload {
+  name: string;
+  sizeBytes: number;
+  count: number;
+  window: number;
+}
+
+interface Figures {
+  entries: number;
+  failures: number;
+  elapsedMs: number;
+  latenciesMs: number[];
+  fsyncs?: number;
+  /** CPU time (user + system, all threads) spent per entry: what the machine's load cannot distort. */
+  cpuUsPerEntry?: number;
+}
+
+async function cpuNow(cluster: MemberCluster): Promise<number> {
+  const all = await Promise.all(cluster.alive().map((m) => m.request({ op: 'cpu' }) as Promise<NodeJS.CpuUsage>));
+  return all.reduce((sum, u) => sum + u.user + u.system, 0);
+}
+
+const quick = process.argv.includes('--quick');
+const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? (quick ? 1 : 3));
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+const workloads: Workload[] = [
+  { name: '1k', sizeBytes: 1024, count: quick ? 5_000 : 30_000, window: 256 },
+  { name: '64k', sizeBytes: 64 * 1024, count: quick ? 500 : 3_000, window: 64 },
+].filter((w) => only === undefined || w.name === only);
+
+/** The baseline: one process, FileLogStore (segments, CRC, fsync, group commit), `window` appends in flight. */
+async function rawBaseline(w: Workload): Promise<Figures> {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-raw-'));
+  const store = FileLogStore.open({ dir });
+  const payloads = Array.from({ length: 16 }, () => randomBytes(w.sizeBytes));
+  const latencies: number[] = [];
+  let next = 1;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let settled = 0;
+      const launch = (): void => {
+        while (next <= w.count && next - 1 - settled < w.window) {
+          const index = next++;
+          const t = performance.now();
+          store.append([{ index, term: 1, entryType: 0, body: payloads[index % payloads.length]! }]).then(() => {
+            latencies.push(performance.now() - t);
+            settled++;
+            if (settled === w.count) resolve();
+            else launch();
+          }, reject);
+        }
+      };
+      launch();
+    });
+    const elapsedMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      entries: w.count, failures: 0, elapsedMs, latenciesMs: latencies.sort((a, b) => a - b), fsyncs: store.stats.fsyncs,
+      cpuUsPerEntry: (cpu.user + cpu.system) / w.count,
+    };
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function raft(cluster: MemberCluster, w: Workload): Promise<Figures> {
+  const leader = await cluster.waitForLeader(15_000);
+  const cpu0 = await cpuNow(cluster);
+  const f = (await leader.request({ op: 'bench', bench: { sizeBytes: w.sizeBytes, count: w.count, window: w.window } })) as Figures;
+  return { ...f, cpuUsPerEntry: ((await cpuNow(cluster)) - cpu0) / w.count };
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
+}
+
+function line(label: string, w: Workload, f: Figures): { perSec: number; mbPerSec: number; p50: number; p99: number } {
+  const perSec = (f.entries / f.elapsedMs) * 1000;
+  const mbPerSec = (perSec * w.sizeBytes) / (1024 * 1024);
+  const p50 = pct(f.latenciesMs, 50);
+  const p99 = pct(f.latenciesMs, 99);
+  console.log(`${label.padEnd(22)} ${w.name.padStart(4)}  ${perSec.toFixed(0).padStart(8)} entries/s  ${mbPerSec.toFixed(1).padStart(7)} MB/s  `
+    + `p50 ${p50.toFixed(2).padStart(7)} ms  p99 ${p99.toFixed(2).padStart(7)} ms  (${f.entries} entries${f.failures ? `, ${f.failures} failed` : ''}`
+    + `${f.fsyncs !== undefined ? `, ${f.fsyncs} fsyncs` : ''}, ${f.cpuUsPerEntry?.toFixed(0)} µs CPU/entry)`);
+  return { perSec, mbPerSec, p50, p99 };
+}
+
+async function main(): Promise<void> {
+  console.log('raft bench: 3 members (separate processes, loopback, worker-thread engines, fsync on every member) vs raw group-commit appender');
+  console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (figures are only comparable within one run)`);
+  const cluster = await MemberCluster.start(['a', 'b', 'c'], process.env.BENCH_PROF ? { execArgv: ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] } : {});
+  try {
+    await raft(cluster, { name: 'warmup', sizeBytes: 1024, count: 2000, window: 64 });
+    for (const w of workloads) {
+      // Alternating rounds, so a burst of load from elsewhere on the machine hits both sides alike.
+      const ratios: number[] = [];
+      for (let round = 1; round <= rounds; round++) {
+        const base = line(`raw file, round ${round}`, w, await rawBaseline(w));
+        const r = line(`raft x3, round ${round}`, w, await raft(cluster, w));
+        ratios.push(r.perSec / base.perSec);
+        console.log(`${'ratio raft/raw'.padEnd(22)} ${w.name.padStart(4)}  entries/s ${(r.perSec / base.perSec).toFixed(2)}  MB/s ${(r.mbPerSec / base.mbPerSec).toFixed(2)}  `
+          + `p50 ${(r.p50 / base.p50).toFixed(1)}x  p99 ${(r.p99 / base.p99).toFixed(1)}x`);
+      }
+      const median = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!;
+      console.log(`${'MEDIAN ratio'.padEnd(22)} ${w.name.padStart(4)}  entries/s ${median.toFixed(2)} over ${rounds} rounds (target >= 0.50)\n`);
+    }
+  } finally {
+    await cluster.close();
+  }
+}
+
+await main();
