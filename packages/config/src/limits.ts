@@ -84,6 +84,19 @@ export const limits = {
   stagedMessagesMax: 64,
   /** Store: log entries of message commands applied under one commit (one fsync per directory, one LevelDB batch). The rest wait for the next commit. */
   applyBatchEntriesMax: 256,
+  /**
+   * Store: expunged UIDs remembered per mailbox for QRESYNC (RFC 7162 §3.2.5.2, VANISHED). Over it: the
+   * oldest expunge records are dropped and the mailbox's expunge-history floor rises to the MODSEQ of the
+   * newest dropped one; a client resyncing from below the floor gets every UID it knows that is gone.
+   */
+  expungeHistoryUidsMax: 10_000,
+  /**
+   * Store snapshots: bytes per transfer chunk; each chunk's sha256 is in the snapshot manifest, so a
+   * corrupt chunk is refused on its own and sent again. Reads of any length still work (they span chunks).
+   */
+  snapshotChunkBytes: 1024 * 1024,
+  /** Store snapshots: one entry header in the archive. Over it: the archive is refused as corrupt. */
+  snapshotHeaderBytesMax: 64 * 1024,
   /** Command log: a segment file grows to about this size, then a new one starts; applied segments are deleted. */
   commandLogSegmentBytesMax: 64 * 1024 * 1024,
   /** Command log: bytes written by one group commit (one fsync); the rest waits for the next group. */

@@ -11,6 +11,7 @@ import { keys } from './index-rows.js';
 import type { UserRow } from './index-rows.js';
 import { isPasswordHash } from './password-hash.js';
 import { createFolders, newMailboxRow } from './apply-mailbox.js';
+import { dropExpungeHistory } from './expunge-history.js';
 
 /** Created with every user, all subscribed. */
 export const defaultMailboxes: ReadonlyArray<{ name: string; specialUse?: string }> = [
@@ -72,6 +73,7 @@ export async function applyUserRemove(ctx: ApplyContext, cmd: UserRemove): Promi
   if (!ctx.mirror.users.has(address)) return ctx.fail('NOTFOUND', `no user ${address}`);
   for (const mailbox of ctx.mailboxesOf(address)) {
     for (const uid of ctx.mirror.messagesOf(address, mailbox.id).keys()) ctx.delMessage(address, mailbox.id, uid);
+    dropExpungeHistory(ctx, address, mailbox.id);
     ctx.delMailbox(address, mailbox.name);
     ctx.emit({ type: 'mailbox.deleted', user: address, mailbox: mailbox.name, index: ctx.index });
   }

@@ -15,6 +15,7 @@ import { keys } from './index-rows.js';
 import type { IndexMirror } from './index-mirror.js';
 import type { StorePaths } from './store-paths.js';
 import { FilePlan } from './file-plan.js';
+import { limits } from '@tandem/config';
 
 export class ApplyContext {
   readonly ops: BatchOp[] = [];
@@ -32,6 +33,8 @@ export class ApplyContext {
     readonly files: FilePlan = new FilePlan(),
     /** The message bytes already written and synced ahead of apply (message-staging.ts), if any. */
     readonly takeStagedFile: () => Promise<string | undefined> = () => Promise.resolve(undefined),
+    /** The bound of each mailbox's expunge history (expunge-history.ts); every node must use the same. */
+    readonly expungeHistoryUidsMax: number = limits.expungeHistoryUidsMax,
   ) {}
 
   ok<V extends ApplyValue>(value: V): ApplyResult<V> {

@@ -18,6 +18,7 @@ import { parseLocalAddress } from './address.js';
 import { isInbox, isSelfOrInferior, superiorNames, validateMailboxName } from './mailbox-name.js';
 import { maildirFolderName } from './maildir-folder.js';
 import { fsyncDir, makeDirsSynced, renameDirIdempotent, writeFileSynced } from './durable-fs.js';
+import { dropExpungeHistory, recordExpunge } from './expunge-history.js';
 
 /** RFC 6154 §2 attributes that name a real mailbox (\All and \Flagged are virtual views: not stored). */
 export const specialUseAttributes = ['\\Archive', '\\Drafts', '\\Junk', '\\Sent', '\\Trash'] as const;
@@ -91,6 +92,7 @@ export async function applyMailboxDelete(ctx: ApplyContext, cmd: MailboxDelete):
   // RFC 9051 §6.3.5: inferior names are not removed. In Maildir++ they are sibling folders, so
   // they simply stay; LIST shows the deleted parent as \NonExistent. Subscriptions stay too (§6.3.7).
   for (const uid of ctx.mirror.messagesOf(user, row.id).keys()) ctx.delMessage(user, row.id, uid);
+  dropExpungeHistory(ctx, user, row.id);
   ctx.delMailbox(user, name);
   ctx.retire(`${ctx.paths.userRelative(user)}/${row.folder}`);
   ctx.emit({ type: 'mailbox.deleted', user, mailbox: name, index: ctx.index });
@@ -157,7 +159,9 @@ async function renameInbox(ctx: ApplyContext, user: string, inbox: MailboxRow, t
   const rootDir = ctx.paths.userRoot(user);
   const targetDir = ctx.paths.folderDir(user, target.folder);
   for (const [, message] of messages) ctx.files.link(join(rootDir, message.file), join(targetDir, message.file));
+  // RFC 7162 §3.2: for INBOX this is an expunge of every message, with one new MODSEQ.
   const expungeModSeq = inbox.highestModSeq + 1;
+  recordExpunge(ctx, user, inbox, expungeModSeq, messages.map(([uid]) => uid));
   for (const [uid, message] of messages) {
     ctx.putMessage(user, target.id, uid, message);
     ctx.delMessage(user, inbox.id, uid);

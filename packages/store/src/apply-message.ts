@@ -17,6 +17,8 @@ import { parseLocalAddress } from './address.js';
 import { validateMailboxName } from './mailbox-name.js';
 import { combineFlags, normaliseFlags, sameFlags } from './message-flags.js';
 import { addMessage, messageFileName } from './apply-delivery.js';
+import { compactUidSet } from './uid-set.js';
+import { recordExpunge } from './expunge-history.js';
 
 function openMailbox(ctx: ApplyContext, userInput: string, nameInput: string): { user: string; mailbox: MailboxRow } | ApplyResult {
   const name = validateMailboxName(nameInput);
@@ -32,18 +34,6 @@ function isResult(x: object): x is ApplyResult { return 'ok' in x; }
 /** Distinct valid UIDs in ascending order (the order COPYUID pairs them in, RFC 4315 §3). */
 function sortedUids(uids: readonly number[]): number[] {
   return [...new Set(uids.filter((u) => Number.isSafeInteger(u) && u > 0 && u <= 0xffffffff))].sort((a, b) => a - b);
-}
-
-/** "1:3,7" — an IMAP sequence-set (RFC 9051 §9), used as the MODIFIED failure's message. */
-export function compactUidSet(uids: readonly number[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < uids.length; i++) {
-    let j = i;
-    while (j + 1 < uids.length && uids[j + 1] === uids[j]! + 1) j++;
-    parts.push(i === j ? `${uids[i]}` : `${uids[i]}:${uids[j]}`);
-    i = j;
-  }
-  return parts.join(',');
 }
 
 export async function applyStore(ctx: ApplyContext, cmd: MessageStore): Promise<ApplyResult> {
@@ -111,9 +101,14 @@ export async function applyCopy(ctx: ApplyContext, cmd: MessageCopy): Promise<Ap
   return ctx.ok({ uidValidity: target.uidValidity, sourceUids, targetUids, expungedUids: cmd.move ? sourceUids : [] });
 }
 
-/** Removes messages from a mailbox in this transaction; their files go once the batch is durable. */
+/**
+ * Removes messages from a mailbox in this transaction; their files go once the batch is durable.
+ * RFC 7162 §3.2: an expunge (EXPUNGE, UID EXPUNGE, CLOSE, MOVE) increments the mailbox's
+ * mod-sequence, and that MODSEQ is associated with the expunged UIDs (expunge-history.ts).
+ */
 function expungeMessages(ctx: ApplyContext, user: string, mailbox: MailboxRow, gone: ReadonlyArray<{ uid: number; row: { file: string } }>): number {
   const modSeq = mailbox.highestModSeq + 1;
+  recordExpunge(ctx, user, mailbox, modSeq, gone.map((g) => g.uid));
   for (const { uid, row } of gone) {
     ctx.delMessage(user, mailbox.id, uid);
     ctx.retire(ctx.messageRelative(user, mailbox.folder, row.file));

@@ -5,9 +5,15 @@
  *
  * Rows held here are never mutated in place: apply() builds new row objects and commits them.
  */
-import type { AliasRow, BatchOp, DedupeRow, DomainRow, GcRow, MailboxRow, MessageRow, MetaRow, UserRow } from './index-rows.js';
+import type {
+  AliasRow, BatchOp, DedupeRow, DomainRow, ExpungeFloorRow, ExpungedRow, GcRow, MailboxRow, MessageRow, MetaRow, UserRow,
+} from './index-rows.js';
 import { parseKey } from './index-rows.js';
 import { ExpiryHeap } from './expiry-heap.js';
+import { uidSetSize } from './uid-set.js';
+
+/** One expunge in a mailbox's history: the UIDs (compact set) it removed and how many. */
+export interface ExpungeRecord { modSeq: number; uids: string; count: number }
 
 export class IndexMirror {
   meta: MetaRow = { appliedIndex: 0, lastResult: null };
@@ -27,6 +33,10 @@ export class IndexMirror {
   readonly dedupe = new Map<string, DedupeRow>();
   readonly dedupeExpiry = new ExpiryHeap();
   readonly gc = new Map<string, GcRow>();
+  /** "<user>\0<mailbox id>" → expunge records in ascending MODSEQ order (RFC 7162 §3.2) */
+  private readonly expunges = new Map<string, ExpungeRecord[]>();
+  /** "<user>\0<mailbox id>" → MODSEQ above which the expunge history is complete (absent: 0) */
+  private readonly expungeFloors = new Map<string, number>();
 
   applyOps(ops: readonly BatchOp[]): void {
     for (const op of ops) this.applyOp(op);
@@ -56,7 +66,20 @@ export class IndexMirror {
         return;
       }
       case 'gc': setOrDelete(this.gc, op.key, value as GcRow | undefined); return;
+      case 'expunged': this.applyExpunged(`${k.user}\u0000${k.mailboxId}`, k.modSeq, value as ExpungedRow | undefined); return;
+      case 'expungefloor': setOrDelete(this.expungeFloors, `${k.user}\u0000${k.mailboxId}`, (value as ExpungeFloorRow | undefined)?.modSeq); return;
     }
+  }
+
+  private applyExpunged(mkey: string, modSeq: number, row: ExpungedRow | undefined): void {
+    const records = this.expunges.get(mkey) ?? [];
+    // apply() only ever adds above the newest record and drops the oldest: search from both ends.
+    let at = records.length;
+    while (at > 0 && records[at - 1]!.modSeq >= modSeq) at--;
+    const present = records[at]?.modSeq === modSeq;
+    if (row) records.splice(at, present ? 1 : 0, { modSeq, uids: row.uids, count: uidSetSize(row.uids) });
+    else if (present) records.splice(at, 1);
+    if (records.length) this.expunges.set(mkey, records); else this.expunges.delete(mkey);
   }
 
   private applyMessage(user: string, mailboxId: string, uid: number, row: MessageRow | undefined): void {
@@ -98,6 +121,16 @@ export class IndexMirror {
 
   usageBytes(user: string): number {
     return this.usage.get(user) ?? 0;
+  }
+
+  /** A mailbox's expunge history, oldest first. */
+  expungesOf(user: string, mailboxId: string): readonly ExpungeRecord[] {
+    return this.expunges.get(`${user}\u0000${mailboxId}`) ?? [];
+  }
+
+  /** The MODSEQ above which a mailbox's expunge history is complete (0: since it was created). */
+  expungeFloorOf(user: string, mailboxId: string): number {
+    return this.expungeFloors.get(`${user}\u0000${mailboxId}`) ?? 0;
   }
 }
 

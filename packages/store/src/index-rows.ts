@@ -13,6 +13,10 @@
  *   sub\0<user>\0<mailbox name>            {}           subscriptions (RFC 9051 §6.3.7: may outlive the mailbox)
  *   dedupe\0<key>                          DedupeRow
  *   gc\0<log index, 20 digits>\0<n>        GcRow        paths to delete once the batch is durable
+ *   expunged\0<user>\0<mailbox id>\0<modseq, 20 digits>  ExpungedRow  UIDs one command expunged, with
+ *                                                            their MODSEQ (RFC 7162 §3.2, for VANISHED)
+ *   expungefloor\0<user>\0<mailbox id>    ExpungeFloorRow  the expunge history is complete above this
+ *                                                        MODSEQ (absent: complete since the mailbox began)
  */
 import type { ApplyResult, DeliverValue } from './apply-result.js';
 
@@ -43,6 +47,9 @@ export interface SubscriptionRow { subscribed: true }
 export interface DedupeRow { value: DeliverValue; expiresMs: number }
 /** A path relative to `<data>/mail` to remove (file or directory tree). */
 export interface GcRow { path: string }
+/** The UIDs expunged at one MODSEQ, as a compact UID set ("1:3,7", uid-set.ts). */
+export interface ExpungedRow { uids: string }
+export interface ExpungeFloorRow { modSeq: number }
 
 export type BatchOp = { type: 'put'; key: string; value: unknown } | { type: 'del'; key: string };
 
@@ -58,6 +65,8 @@ export const keys = {
   subscription: (user: string, name: string) => `sub${SEP}${user}${SEP}${name}`,
   dedupe: (key: string) => `dedupe${SEP}${key}`,
   gc: (index: number, n: number) => `gc${SEP}${String(index).padStart(20, '0')}${SEP}${n}`,
+  expunged: (user: string, mailboxId: string, modSeq: number) => `expunged${SEP}${user}${SEP}${mailboxId}${SEP}${String(modSeq).padStart(20, '0')}`,
+  expungeFloor: (user: string, mailboxId: string) => `expungefloor${SEP}${user}${SEP}${mailboxId}`,
 } as const;
 
 export type ParsedKey =
@@ -69,7 +78,9 @@ export type ParsedKey =
   | { kind: 'msg'; user: string; mailboxId: string; uid: number }
   | { kind: 'sub'; user: string; name: string }
   | { kind: 'dedupe'; key: string }
-  | { kind: 'gc'; key: string };
+  | { kind: 'gc'; key: string }
+  | { kind: 'expunged'; user: string; mailboxId: string; modSeq: number }
+  | { kind: 'expungefloor'; user: string; mailboxId: string };
 
 /** The inverse of `keys`; throws on a key this schema does not know (a corrupt or foreign index). */
 export function parseKey(key: string): ParsedKey {
@@ -86,6 +97,8 @@ export function parseKey(key: string): ParsedKey {
     case 'sub': arity(3); return { kind, user: a!, name: b! };
     case 'dedupe': arity(2); return { kind, key: a! };
     case 'gc': arity(3); return { kind, key };
+    case 'expunged': arity(4); return { kind, user: a!, mailboxId: b!, modSeq: Number(c) };
+    case 'expungefloor': arity(3); return { kind, user: a!, mailboxId: b! };
     default: throw new Error(`unknown index key ${JSON.stringify(key)}`);
   }
 }

@@ -1,60 +1,11 @@
 // Goal: apply() is deterministic and crash-idempotent — the same log gives byte-identical Maildirs and index dumps, even with crashes injected before or after the index batch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { limits } from '@tandem/config';
 import type { Command } from './command.js';
 import type { ApplyResult } from './apply-result.js';
 import { MailStore } from './mail-store.js';
 import type { MailStoreOptions } from './mail-store.js';
-import { baseTimeMs, checkConsistency, fileTree, fixedPasswordHash, makeTempDir, seededRandom, testSeed } from './store-test-fixture.js';
-
-const users = ['u1@example.test', 'u2@example.test'];
-const names = ['INBOX', 'Work', 'Work/Sub', 'Play', 'a.b', 'Archive', 'Trash'];
-const flagPool = ['\\Seen', '\\Deleted', '\\Flagged', '$Label1', 'Later'];
-
-/** A random but reproducible log: successes and deterministic failures alike. */
-function workload(seed: number, length: number): Command[] {
-  const rnd = seededRandom(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
-  const uids = (): number[] => Array.from({ length: 1 + Math.floor(rnd() * 4) }, () => 1 + Math.floor(rnd() * 12));
-  let t = baseTimeMs;
-  const cmds: Command[] = [
-    { type: 'domain.add', timestampMs: t, domain: 'example.test' },
-    ...users.map((address): Command => ({ type: 'user.add', timestampMs: t, address, passwordHash: fixedPasswordHash, quotaBytes: 60_000 })),
-  ];
-  while (cmds.length < length) {
-    t += rnd() < 0.03 ? limits.dedupeKeyRetentionMs / 2 : Math.floor(rnd() * 5000);
-    const user = pick(users);
-    const r = rnd();
-    if (r < 0.4) {
-      const recipients = users.filter(() => rnd() < 0.7).map((u) => ({ user: u, mailbox: rnd() < 0.8 ? 'INBOX' : pick(names) }));
-      const body = Buffer.from(`Subject: ${Math.floor(rnd() * 1e9)}\r\n\r\n${'x'.repeat(Math.floor(rnd() * 3000))}\r\n`);
-      cmds.push({ type: 'message.deliver', timestampMs: t, dedupeKey: `k${Math.floor(rnd() * 60)}`, queueId: `Q${cmds.length}`,
-        envelope: { mailFrom: 's@example.org', rcptTo: recipients.map((x) => x.user) }, recipients, message: body });
-    } else if (r < 0.48) {
-      cmds.push({ type: 'message.append', timestampMs: t, user, mailbox: pick(names), message: Buffer.from(`appended ${cmds.length}`),
-        flags: flagPool.filter(() => rnd() < 0.3), internalDateMs: t - 86_400_000 });
-    } else if (r < 0.63) {
-      cmds.push({ type: 'message.store', timestampMs: t, user, mailbox: pick(names), uids: uids(), operation: pick(['add', 'remove', 'replace'] as const),
-        flags: flagPool.filter(() => rnd() < 0.4), ...(rnd() < 0.3 ? { unchangedSince: Math.floor(rnd() * 10) } : {}) });
-    } else if (r < 0.73) {
-      cmds.push({ type: 'message.copy', timestampMs: t, user, mailbox: rnd() < 0.6 ? 'INBOX' : pick(names), uids: uids(), target: pick(names), move: rnd() < 0.5 });
-    } else if (r < 0.81) {
-      cmds.push({ type: 'message.expunge', timestampMs: t, user, mailbox: pick(names), ...(rnd() < 0.5 ? { uids: uids() } : {}) });
-    } else if (r < 0.93) {
-      const kind = pick(['create', 'create', 'rename', 'delete'] as const);
-      if (kind === 'create') cmds.push({ type: 'mailbox.create', timestampMs: t, user, mailbox: pick(names) });
-      if (kind === 'rename') cmds.push({ type: 'mailbox.rename', timestampMs: t, user, mailbox: pick(names), newName: pick(names) });
-      if (kind === 'delete') cmds.push({ type: 'mailbox.delete', timestampMs: t, user, mailbox: pick(names) });
-    } else if (r < 0.97) {
-      cmds.push({ type: 'mailbox.subscribe', timestampMs: t, user, mailbox: pick(names), subscribed: rnd() < 0.5 });
-    } else {
-      cmds.push({ type: 'user.remove', timestampMs: t, address: 'u2@example.test' });
-      cmds.push({ type: 'user.add', timestampMs: t, address: 'u2@example.test', passwordHash: fixedPasswordHash });
-    }
-  }
-  return cmds;
-}
+import { checkConsistency, fileTree, makeTempDir, seededRandom, testSeed, workload } from './store-test-fixture.js';
 
 class InjectedCrash extends Error {}
 

@@ -18,27 +18,38 @@
  *  - Reads are served from the mirror. It takes each command's rows as the command is applied
  *    (its log entry is already durable, so a crash before the commit replays to the same state),
  *    and it equals LevelDB once the commit is done.
+ *  - Applies, snapshot captures, state digests and in-place restores take turns (one at a time,
+ *    in call order), so each of them sees the state of exactly one applied index.
  */
 import { EventEmitter } from 'node:events';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Level } from 'level';
 import { limits } from '@tandem/config';
 import type { Command } from './command.js';
-import type { ApplyResult, DeliverValue } from './apply-result.js';
-import type { MailboxRecord, MessageRecord, StoreChange, StoreReader, UserRecord } from './store-reader.js';
-import type { BatchOp, MailboxRow } from './index-rows.js';
+import type { ApplyResult } from './apply-result.js';
+import type { StoreChange, StoreReader } from './store-reader.js';
+import type { BatchOp } from './index-rows.js';
 import { keys } from './index-rows.js';
 import { IndexMirror } from './index-mirror.js';
 import { StorePaths } from './store-paths.js';
 import { ApplyContext } from './apply-context.js';
-import { canonicalAddress, parseDomain } from './address.js';
-import { INBOX, tryMailboxName } from './mailbox-name.js';
 import { fsyncDir, removeTree } from './durable-fs.js';
 import { dispatchCommand } from './dispatch-command.js';
 import { MessageStaging } from './message-staging.js';
 import { FilePlan } from './file-plan.js';
-import { MessageNotFoundError, StoreFailedError } from './store-errors.js';
+import { StoreFailedError } from './store-errors.js';
+import { MirrorReader } from './mirror-reader.js';
+import type { SnapshotManifest } from './snapshot-manifest.js';
+import { captureState, writeSnapshot } from './create-snapshot.js';
+import type { WriteSnapshotOptions } from './create-snapshot.js';
+import type { RestoreSnapshotOptions, RestoreSummary } from './restore-snapshot.js';
+import { recoverInterruptedRestore, restoreSnapshot } from './restore-snapshot.js';
+import { computeStateDigest } from './state-digest.js';
+
+/** Scratch snapshot directories of writeSnapshotFile(), inside the data dir (same file system: links work). */
+const scratchPrefix = '.snapshot-scratch-';
+let scratchCounter = 0;
 
 export interface MailStoreOptions {
   dataDir: string;
@@ -49,27 +60,54 @@ export interface MailStoreOptions {
   beforeCommit?: (index: number) => void | Promise<void>;
   /** Test hook: runs after the batch is committed and before retired files are removed. */
   afterCommit?: (index: number) => void | Promise<void>;
+  /**
+   * Test hook: the bound of each mailbox's expunge history (default limits.expungeHistoryUidsMax).
+   * It shapes the index, so every node of a cluster must use the same value: never set it elsewhere.
+   */
+  expungeHistoryUidsMax?: number;
 }
 
-export class MailStore implements StoreReader {
+export class MailStore extends MirrorReader implements StoreReader {
   readonly events = new EventEmitter<{ change: [StoreChange] }>();
   private applying = false;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private failure: unknown;
+  /** The tail of the queue of exclusive turns (applies, snapshot captures, digests, restores). */
+  private turns: Promise<unknown> = Promise.resolve();
+  /** Work that still reads the index after its turn (snapshot writing): close() waits for it. */
+  private readonly busy = new Set<Promise<unknown>>();
 
   private constructor(
-    private readonly db: Level<string, unknown>,
-    readonly paths: StorePaths,
-    private readonly mirror: IndexMirror,
-    private readonly hooks: Pick<MailStoreOptions, 'beforeCommit' | 'afterCommit'>,
-    private readonly staging: MessageStaging,
+    private db: Level<string, unknown>,
+    paths: StorePaths,
+    mirror: IndexMirror,
+    private readonly hooks: Pick<MailStoreOptions, 'beforeCommit' | 'afterCommit' | 'expungeHistoryUidsMax'>,
+    private staging: MessageStaging,
   ) {
+    super(mirror, paths);
     // Every IMAP session (IDLE) listens; their number is bounded by the server's session limit.
     this.events.setMaxListeners(0);
   }
 
   static async open(opts: MailStoreOptions): Promise<MailStore> {
     const paths = new StorePaths(opts.dataDir);
+    // A restore that a crash interrupted is finished (or dropped) before the index is opened.
+    await mkdir(paths.dataDir, { recursive: true, mode: 0o750 });
+    await recoverInterruptedRestore(paths.dataDir);
+    const { db, mirror, staging } = await MailStore.load(paths);
+    const hooks = { beforeCommit: opts.beforeCommit, afterCommit: opts.afterCommit, expungeHistoryUidsMax: opts.expungeHistoryUidsMax };
+    const store = new MailStore(db, paths, mirror, hooks, staging);
+    // Finish removals a crash interrupted, before anything is applied on top.
+    await store.collectGarbage([...mirror.gc.keys()]);
+    // Scratch snapshots a crash left behind (the index lock is held now: they are nobody's).
+    for (const name of await readdir(paths.dataDir)) {
+      if (name.startsWith(scratchPrefix)) await removeTree(join(paths.dataDir, name));
+    }
+    return store;
+  }
+
+  private static async load(paths: StorePaths): Promise<{ db: Level<string, unknown>; mirror: IndexMirror; staging: MessageStaging }> {
     await mkdir(paths.mailRoot, { recursive: true, mode: 0o750 });
     await mkdir(paths.indexDir, { recursive: true, mode: 0o750 });
     const db = new Level<string, unknown>(paths.indexDir, { valueEncoding: 'json' });
@@ -77,13 +115,27 @@ export class MailStore implements StoreReader {
     const mirror = new IndexMirror();
     for await (const [key, value] of db.iterator()) mirror.applyOp({ type: 'put', key, value });
     const staging = await MessageStaging.open(join(paths.mailRoot, '.staging'));
-    const store = new MailStore(db, paths, mirror, { beforeCommit: opts.beforeCommit, afterCommit: opts.afterCommit }, staging);
-    // Finish removals a crash interrupted, before anything is applied on top.
-    await store.collectGarbage([...mirror.gc.keys()]);
-    return store;
+    return { db, mirror, staging };
   }
 
-  get appliedIndex(): number { return this.mirror.meta.appliedIndex; }
+  /** Runs `fn` when every earlier turn is over; later turns wait for it. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.turns.then(fn);
+    this.turns = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.busy.add(work);
+    const done = (): void => { this.busy.delete(work); };
+    work.then(done, done);
+    return work;
+  }
+
+  private assertUsable(): void {
+    if (this.failure !== undefined) throw new StoreFailedError(this.failure);
+    if (this.closed) throw new Error('store is closed');
+  }
 
   /**
    * Applies the command at log `index`. Calls must not overlap and indexes must grow (gaps are
@@ -102,10 +154,23 @@ export class MailStore implements StoreReader {
    * command is committed on its own, because it may remove a directory a later entry recreates.
    */
   async applyBatch(entries: ReadonlyArray<{ index: number; command: Command }>): Promise<ApplyResult[]> {
-    if (this.failure !== undefined) throw new StoreFailedError(this.failure);
-    if (this.closed) throw new Error('store is closed');
+    this.assertUsable();
     if (this.applying) throw new Error('MailStore.apply() calls must not overlap');
     this.applying = true;
+    // A snapshot capture or a digest may hold the store for a moment: the apply waits its turn.
+    return this.exclusive(() => this.applyBatchNow(entries));
+  }
+
+  private async applyBatchNow(entries: ReadonlyArray<{ index: number; command: Command }>): Promise<ApplyResult[]> {
+    try {
+      this.assertUsable(); // it may have been closed while the apply waited for its turn
+      return await this.applyEntries(entries);
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  private async applyEntries(entries: ReadonlyArray<{ index: number; command: Command }>): Promise<ApplyResult[]> {
     try {
       const results: ApplyResult[] = [];
       let run: Array<{ index: number; command: Command }> = [];
@@ -121,8 +186,6 @@ export class MailStore implements StoreReader {
     } catch (err) {
       this.failure = err;
       throw err;
-    } finally {
-      this.applying = false;
     }
   }
 
@@ -143,7 +206,10 @@ export class MailStore implements StoreReader {
         results.push(index === this.appliedIndex && last ? last : { ok: true, index, value: null });
         continue;
       }
-      const ctx = new ApplyContext(index, command.timestampMs, this.mirror, this.paths, new FilePlan(), () => this.staging.take(index));
+      const ctx = new ApplyContext(
+        index, command.timestampMs, this.mirror, this.paths, new FilePlan(), () => this.staging.take(index),
+        this.hooks.expungeHistoryUidsMax ?? limits.expungeHistoryUidsMax,
+      );
       const result = Number.isFinite(command.timestampMs)
         ? await dispatchCommand(ctx, command)
         : ctx.fail('INVALID', 'timestampMs must be a number');
@@ -191,10 +257,100 @@ export class MailStore implements StoreReader {
     return this.appliedIndex;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.db.close();
+  /** Closes once everything asked for before it (applies, snapshots, digests) is done; later calls are refused. */
+  close(): Promise<void> {
+    this.closing ??= this.exclusive(async () => {
+      this.closed = true;
+      await Promise.allSettled([...this.busy]); // snapshot writing still reads the index
+      await this.db.close();
+    });
+    return this.closing;
+  }
+
+  // ---- Snapshots (Raft §7) and state digests ----
+
+  /**
+   * A point-in-time snapshot of the whole store at the current applied index, in the new
+   * directory `dir` (same file system as the data dir, or files are copied instead of linked).
+   * Applies wait only while the index view is taken and the files are hard-linked; the archive
+   * is then checksummed while applies go on (create-snapshot.ts). With `archivePath`, the archive
+   * is also written there as one self-checking file. Read it with openSnapshotReader(dir).
+   * `dir` is the caller's to remove when done with the snapshot.
+   */
+  async createSnapshot(dir: string, opts: WriteSnapshotOptions = {}): Promise<SnapshotManifest> {
+    this.assertUsable();
+    const writing = await this.exclusive(async () => {
+      this.assertUsable();
+      const state = await captureState(this.db, this.paths.mailRoot, dir, this.appliedIndex);
+      // Tracked before the turn ends, so a close() queued behind it waits for the writing too.
+      return { done: this.track(writeSnapshot(this.db, state, dir, opts)) };
+    });
+    return writing.done;
+  }
+
+  /**
+   * The snapshot as one archive file at `path` (what a Raft driver that ships files wants: see
+   * StateMachine.snapshot in @tandem/replication); restoreSnapshot() takes the file as it is.
+   */
+  async writeSnapshotFile(path: string): Promise<SnapshotManifest> {
+    const scratch = join(this.paths.dataDir, `${scratchPrefix}${process.pid}-${++scratchCounter}`);
+    try {
+      return await this.createSnapshot(scratch, { archivePath: path });
+    } catch (err) {
+      await removeTree(path); // never leave a partial archive under the name asked for
+      throw err;
+    } finally {
+      await removeTree(scratch);
+    }
+  }
+
+  /**
+   * Replaces a CLOSED store's data in `dataDir` with a snapshot (an archive file or a snapshot
+   * directory), atomically and crash-safely (restore-snapshot.ts); checks every checksum and, if
+   * given, opts.appliedIndex. Throws StoreInUseError when the store is open.
+   */
+  static restoreSnapshot(dataDir: string, source: string, opts: RestoreSnapshotOptions = {}): Promise<RestoreSummary> {
+    return restoreSnapshot(dataDir, source, opts);
+  }
+
+  /**
+   * restoreSnapshot() on this open store: waits its turn, closes the index, restores, and loads
+   * the new state, so holders of this object keep using it. On a bad snapshot the old state is
+   * loaded again and the error is rethrown. No change events are emitted: sessions that show a
+   * mailbox must be dropped by the caller (a follower has none).
+   */
+  async replaceWithSnapshot(source: string, opts: Pick<RestoreSnapshotOptions, 'appliedIndex' | 'appliedIndexMax'> = {}): Promise<RestoreSummary> {
+    this.assertUsable();
+    return this.exclusive(async () => {
+      this.assertUsable();
+      await Promise.allSettled([...this.busy]);
+      await this.db.close();
+      let outcome: { summary: RestoreSummary } | { error: unknown };
+      try {
+        outcome = { summary: await restoreSnapshot(this.paths.dataDir, source, opts) };
+      } catch (error) {
+        outcome = { error };
+      }
+      try {
+        const loaded = await MailStore.load(this.paths);
+        [this.db, this.mirror, this.staging] = [loaded.db, loaded.mirror, loaded.staging];
+      } catch (err) {
+        this.failure = err; // neither state could be loaded: the node must restart
+        throw err;
+      }
+      await this.collectGarbage([...this.mirror.gc.keys()]);
+      if ('error' in outcome) throw outcome.error;
+      return outcome.summary;
+    });
+  }
+
+  /** sha256 (hex) over the index rows and the durable Maildir tree (state-digest.ts); applies wait meanwhile. */
+  async stateDigest(): Promise<string> {
+    this.assertUsable();
+    return this.exclusive(async () => {
+      this.assertUsable();
+      return computeStateDigest(this.db, this.paths.mailRoot);
+    });
   }
 
   /** Every index row in key order (for tests, debugging and export). */
@@ -248,139 +404,6 @@ export class MailStore implements StoreReader {
     await this.db.batch(ops);
     this.mirror.applyOps(ops);
   }
-
-  // ---- StoreReader ----
-
-  isLocalDomain(domain: string): boolean {
-    try { return this.mirror.domains.has(parseDomain(domain)); } catch { return false; }
-  }
-
-  getUser(address: string): UserRecord | undefined {
-    const canonical = tryCanonical(address);
-    const row = canonical === undefined ? undefined : this.mirror.users.get(canonical);
-    if (!row || canonical === undefined) return undefined;
-    const record: UserRecord = { address: canonical, passwordHash: row.passwordHash, createdMs: row.createdMs };
-    if (row.quotaBytes !== undefined) record.quotaBytes = row.quotaBytes;
-    return record;
-  }
-
-  listUsers(): UserRecord[] {
-    return [...this.mirror.users.keys()].sort().map((a) => this.getUser(a)!);
-  }
-
-  listDomains(): string[] { return [...this.mirror.domains.keys()].sort(); }
-
-  listAliases(): Array<{ source: string; target: string }> {
-    const out: Array<{ source: string; target: string }> = [];
-    for (const source of [...this.mirror.aliases.keys()].sort()) {
-      for (const target of [...this.mirror.aliases.get(source)!.keys()].sort()) out.push({ source, target });
-    }
-    return out;
-  }
-
-  /**
-   * An exact alias wins over a user of the same address (its targets may include the address
-   * itself: "deliver here too"); then the user; then the domain's catch-all ("@domain").
-   * Chains are followed up to limits.aliasExpansionDepthMax; a cycle ends its branch.
-   */
-  resolveRecipient(address: string): string[] {
-    const start = tryCanonical(address);
-    if (start === undefined) return [];
-    const found = new Set<string>();
-    const visit = (addr: string, depth: number, path: ReadonlySet<string>): void => {
-      if (path.has(addr)) { if (this.mirror.users.has(addr)) found.add(addr); return; }
-      if (depth > limits.aliasExpansionDepthMax) return;
-      const next = new Set(path).add(addr);
-      const targets = this.mirror.aliases.get(addr);
-      if (targets) { for (const t of targets.keys()) visit(t, depth + 1, next); return; }
-      if (this.mirror.users.has(addr)) { found.add(addr); return; }
-      const catchAll = this.mirror.aliases.get(`@${addr.slice(addr.lastIndexOf('@') + 1)}`);
-      if (catchAll) for (const t of catchAll.keys()) visit(t, depth + 1, next);
-    };
-    visit(start, 0, new Set());
-    return [...found].sort();
-  }
-
-  listMailboxes(user: string): MailboxRecord[] {
-    const canonical = tryCanonical(user);
-    if (canonical === undefined) return [];
-    const rows = [...this.mirror.mailboxesOf(canonical).values()];
-    rows.sort((a, b) => (a.name === INBOX ? -1 : b.name === INBOX ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return rows.map((row) => this.mailboxRecord(canonical, row));
-  }
-
-  getMailbox(user: string, mailbox: string): MailboxRecord | undefined {
-    const found = this.findMailbox(user, mailbox);
-    return found && this.mailboxRecord(found.user, found.row);
-  }
-
-  listMessages(user: string, mailbox: string): MessageRecord[] {
-    const found = this.findMailbox(user, mailbox);
-    if (!found) return [];
-    const out: MessageRecord[] = [];
-    for (const [uid, row] of this.mirror.messagesOf(found.user, found.row.id)) out.push(messageRecord(found.row, uid, row));
-    return out;
-  }
-
-  /** One message's record, or undefined. */
-  getMessage(user: string, mailbox: string, uid: number): MessageRecord | undefined {
-    const found = this.findMailbox(user, mailbox);
-    const row = found && this.mirror.messagesOf(found.user, found.row.id).get(uid);
-    return found && row ? messageRecord(found.row, uid, row) : undefined;
-  }
-
-  messagePath(user: string, mailbox: string, uid: number): string | undefined {
-    const found = this.findMailbox(user, mailbox);
-    const row = found && this.mirror.messagesOf(found.user, found.row.id).get(uid);
-    if (!found || !row) return undefined;
-    return join(this.paths.folderDir(found.user, found.row.folder), row.file);
-  }
-
-  async readMessage(user: string, mailbox: string, uid: number): Promise<Buffer> {
-    const path = this.messagePath(user, mailbox, uid);
-    if (!path) throw new MessageNotFoundError(user, mailbox, uid);
-    return readFile(path);
-  }
-
-  /** Subscribed names, which may include mailboxes that no longer exist (RFC 9051 §6.3.7). */
-  listSubscriptions(user: string): string[] {
-    const canonical = tryCanonical(user);
-    return canonical === undefined ? [] : [...(this.mirror.subscriptions.get(canonical) ?? [])].sort();
-  }
-
-  findDelivery(dedupeKey: string): DeliverValue | undefined {
-    return this.mirror.dedupe.get(dedupeKey)?.value;
-  }
-
-  usageBytes(user: string): number {
-    const canonical = tryCanonical(user);
-    return canonical === undefined ? 0 : this.mirror.usageBytes(canonical);
-  }
-
-  private findMailbox(user: string, mailbox: string): { user: string; row: MailboxRow } | undefined {
-    const canonical = tryCanonical(user);
-    const name = tryMailboxName(mailbox);
-    if (canonical === undefined || name === undefined) return undefined;
-    const row = this.mirror.mailbox(canonical, name);
-    return row && { user: canonical, row };
-  }
-
-  private mailboxRecord(user: string, row: MailboxRow): MailboxRecord {
-    const record: MailboxRecord = {
-      name: row.name, uidValidity: row.uidValidity, uidNext: row.uidNext, highestModSeq: row.highestModSeq,
-      subscribed: this.mirror.subscriptions.get(user)?.has(row.name) ?? false,
-      messageCount: this.mirror.messagesOf(user, row.id).size,
-    };
-    if (row.specialUse !== undefined) record.specialUse = row.specialUse;
-    return record;
-  }
-}
-
-function messageRecord(mailbox: MailboxRow, uid: number, row: { modSeq: number; flags: string[]; sizeBytes: number; internalDateMs: number; file: string }): MessageRecord {
-  return {
-    uid, modSeq: row.modSeq, flags: [...row.flags], sizeBytes: row.sizeBytes, internalDateMs: row.internalDateMs,
-    file: mailbox.folder ? `${mailbox.folder}/${row.file}` : row.file,
-  };
 }
 
 /** Commands that only add or change messages (never remove a directory) may share a commit. */
@@ -392,8 +415,4 @@ function sharesCommit(command: Command): boolean {
     default:
       return false;
   }
-}
-
-function tryCanonical(address: string): string | undefined {
-  try { return canonicalAddress(address); } catch { return undefined; }
 }

@@ -47,3 +47,23 @@ export class StoreFailedError extends Error {
     super(`store failed earlier and must be reopened: ${causeError instanceof Error ? causeError.message : String(causeError)}`);
   }
 }
+
+/** A snapshot (archive, chunk or manifest) whose bytes do not check out. Nothing was changed by it. */
+export class SnapshotCorruptError extends Error {
+  override readonly name = 'SnapshotCorruptError';
+  constructor(readonly source: string, reason: string) { super(`snapshot ${source}: ${reason}`); }
+}
+
+/** A snapshot taken at another log index than the caller expects (e.g. the Raft snapshot's index). */
+export class SnapshotIndexMismatchError extends Error {
+  override readonly name = 'SnapshotIndexMismatchError';
+  constructor(readonly expectedIndex: number, readonly actualIndex: number, readonly atMost = false) {
+    super(`snapshot is at applied index ${actualIndex}, expected ${atMost ? 'at most ' : ''}${expectedIndex}`);
+  }
+}
+
+/** restoreSnapshot() on a data directory whose index is open (in this or another process). */
+export class StoreInUseError extends Error {
+  override readonly name = 'StoreInUseError';
+  constructor(readonly dataDir: string) { super(`the store in ${dataDir} is open; close it before restoring a snapshot`); }
+}

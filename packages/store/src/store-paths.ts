@@ -12,11 +12,14 @@ import { join, relative, resolve, sep } from 'node:path';
 import { parseLocalAddress } from './address.js';
 
 export class StorePaths {
+  /** The data directory itself (absolute); other components may keep their own files in it too. */
+  readonly dataDir: string;
   readonly mailRoot: string;
   readonly indexDir: string;
 
   constructor(dataDir: string) {
     const root = resolve(dataDir);
+    this.dataDir = root;
     this.mailRoot = join(root, 'mail');
     this.indexDir = join(root, 'index');
   }

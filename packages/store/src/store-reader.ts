@@ -64,6 +64,25 @@ export interface StoreReader {
   findDelivery(dedupeKey: string): DeliverValue | undefined;
   /** Sum of the sizes of all of the user's messages (RFC 9208 STORAGE). */
   usageBytes(user: Address): number;
+  /**
+   * UIDs expunged from the mailbox with a MODSEQ above `modSeq`, ascending (RFC 7162 §3.2.5.2,
+   * §3.2.6 VANISHED). Complete only when `modSeq >= expungeHistoryFloorModSeq(...)`; below the
+   * floor it lists only what is still remembered, and QRESYNC must fall back to reporting every
+   * known UID that is no longer in the mailbox. [] for a mailbox that does not exist.
+   */
+  expungedSince(user: Address, mailbox: string, modSeq: number): number[];
+  /**
+   * The MODSEQ above which the mailbox's expunge history is complete: 0 until the history's bound
+   * (limits.expungeHistoryUidsMax) first dropped something; undefined for a mailbox that does not exist.
+   */
+  expungeHistoryFloorModSeq(user: Address, mailbox: string): number | undefined;
+  /**
+   * True when some existing mailbox lies below `mailbox` in the hierarchy, whether or not
+   * `mailbox` itself exists. LIST then shows an existing name with \HasChildren (RFC 9051 §7.3.1,
+   * RFC 3348) and a missing one that has children as \NonExistent \HasChildren (RFC 5258 §3:
+   * a deleted parent whose inferiors remain, RFC 9051 §6.3.5).
+   */
+  hasChildren(user: Address, mailbox: string): boolean;
   /** Emits 'change' with a StoreChange after each applied change. */
   readonly events: EventEmitter<{ change: [StoreChange] }>;
 }
