@@ -1,6 +1,8 @@
 // Bench (issue 3, acceptance 5): three Raft members as processes on loopback vs. a raw group-commit
 // file appender, same entries, same pipelining window, same run. Run: node --import tsx bench/raft.ts
-// Options: --quick (smaller counts, one round), --rounds=N (default 3), --only=1k|64k.
+// Options: --quick (smaller counts, one round), --rounds=N (default 3), --only=1k|64k, --cpu-detail (CPU per member),
+// --witness (DESIGN §2's topology: data a, b and witness w, with the hot standby of DESIGN §3 on).
+const withWitness = process.argv.includes('--witness');
 // Env BENCH_PROF=<dir>: the members write CPU profiles there.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,8 +28,13 @@ interface Figures {
 }
 
 async function cpuNow(cluster: MemberCluster): Promise<number> {
-  const all = await Promise.all(cluster.alive().map((m) => m.request({ op: 'cpu' }) as Promise<NodeJS.CpuUsage>));
+  const all = await cpuEach(cluster);
   return all.reduce((sum, u) => sum + u.user + u.system, 0);
+}
+
+/** CPU of each live member (all threads, user and system), in member order. */
+function cpuEach(cluster: MemberCluster): Promise<NodeJS.CpuUsage[]> {
+  return Promise.all(cluster.alive().map((m) => m.request({ op: 'cpu' }) as Promise<NodeJS.CpuUsage>));
 }
 
 const quick = process.argv.includes('--quick');
@@ -77,10 +84,15 @@ async function rawBaseline(w: Workload): Promise<Figures> {
 }
 
 async function raft(cluster: MemberCluster, w: Workload): Promise<Figures> {
-  const leader = await cluster.waitForLeader(15_000);
-  const cpu0 = await cpuNow(cluster);
+  const leader = await cluster.waitForLeader(15_000, (m) => m.id !== 'w'); // a witness never serves
+  const cpu0 = await cpuEach(cluster);
   const f = (await leader.request({ op: 'bench', bench: { sizeBytes: w.sizeBytes, count: w.count, window: w.window } })) as Figures;
-  return { ...f, cpuUsPerEntry: ((await cpuNow(cluster)) - cpu0) / w.count };
+  const cpu1 = await cpuEach(cluster);
+  const perEntry = cpu1.map((u, k) => ({ user: (u.user - cpu0[k]!.user) / w.count, system: (u.system - cpu0[k]!.system) / w.count }));
+  if (process.argv.includes('--cpu-detail')) {
+    console.log(`  CPU µs/entry by member (user+system): ${cluster.alive().map((m, k) => `${m.id}${m === leader ? '*' : ''} ${perEntry[k]!.user.toFixed(0)}+${perEntry[k]!.system.toFixed(0)}`).join(', ')}`);
+  }
+  return { ...f, cpuUsPerEntry: perEntry.reduce((sum, u) => sum + u.user + u.system, 0) };
 }
 
 function pct(sorted: number[], p: number): number {
@@ -99,9 +111,12 @@ function line(label: string, w: Workload, f: Figures): { perSec: number; mbPerSe
 }
 
 async function main(): Promise<void> {
-  console.log('raft bench: 3 members (separate processes, loopback, worker-thread engines, fsync on every member) vs raw group-commit appender');
+  console.log(`raft bench: 3 members ${withWitness ? '(a, b + witness w, hot standby) ' : ''}(separate processes, loopback, worker-thread engines, fsync on every member) vs raw group-commit appender`);
   console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (figures are only comparable within one run)`);
-  const cluster = await MemberCluster.start(['a', 'b', 'c'], process.env.BENCH_PROF ? { execArgv: ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] } : {});
+  const cluster = await MemberCluster.start(withWitness ? ['a', 'b', 'w'] : ['a', 'b', 'c'], {
+    ...(withWitness ? { witnesses: ['w'] } : {}),
+    ...(process.env.BENCH_PROF ? { execArgv: ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] } : {}),
+  });
   try {
     await raft(cluster, { name: 'warmup', sizeBytes: 1024, count: 2000, window: 64 });
     for (const w of workloads) {

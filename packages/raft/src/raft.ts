@@ -318,8 +318,10 @@ export class Raft {
     const stamped = ents.map((e) => ({ ...e, term: this.term, index: ++index }));
     this.log.append(stamped);
     const self = this.prs.get(this.id);
-    // Counting its own copy before persisting is safe: the Ready contract persists these entries before
-    // any appendEntries leaves, so no follower can acknowledge them first.
+    // Counting its own copy before it is persisted is safe, even for a driver that sends appendEntries
+    // before persisting (thesis §10.2.1, the exception on Ready): any commit that relies on this copy
+    // also needs an acknowledgement stepped after the Ready carrying these entries was taken, so it
+    // leaves the core only in a later Ready — after advance(), i.e. after the leader's fsync.
     if (self !== undefined) self.maybeUpdate(index);
     this.maybeCommit();
     return index;
@@ -446,6 +448,18 @@ export class Raft {
 
   bcastAppend(): void {
     for (const id of this.prs.keys()) if (id !== this.id) this.sendAppend(id);
+  }
+
+  /**
+   * Like bcastAppend(), then keeps sending to each follower in the replicate state while entries remain
+   * and its inflight window has room, so a batch larger than maxSizePerMsgBytes does not wait for
+   * acknowledgements to leave (Raft §5.3 pipelining; each message stays within the size limit).
+   */
+  bcastAppendPipelined(): void {
+    for (const id of this.prs.keys()) {
+      if (id === this.id || !this.sendAppend(id)) continue;
+      for (let budget = this.cfg.maxInflightMsgs; budget > 0 && this.sendAppend(id, false); budget--);
+    }
   }
 
   bcastHeartbeat(): void {

@@ -71,6 +71,36 @@ export class RawNode {
   }
 
   /**
+   * Leader only: appends several commands as consecutive entries of the leader's term (all or none),
+   * then replicates them together (Raft §5.3): each follower gets ONE appendEntries carrying the
+   * batch when it fits in maxSizePerMsgBytes; a larger batch goes out in several messages, each within
+   * that limit, as far as the follower's inflight window allows (a follower being probed gets one).
+   * Positions are returned in the order of `datas`. Throws like propose() with nothing appended, and
+   * ProposalDroppedError('uncommittedLimit') when the batch would pass maxUncommittedSizeBytes (a
+   * batch of one entry follows propose()'s rule: accepted when nothing else is uncommitted). An empty
+   * batch appends nothing and returns [].
+   */
+  proposeBatch(datas: readonly Uint8Array[]): ProposalPosition[] {
+    this.checkCanPropose();
+    if (datas.length === 0) return [];
+    const r = this.raft;
+    const sizes = datas.map((data) => entrySizeBytes({ term: 0, index: 0, type: 'normal', data }));
+    let batchBytes = 0;
+    for (const s of sizes) batchBytes += s;
+    const overLimit = r.uncommittedSizeBytes + batchBytes > r.cfg.maxUncommittedSizeBytes;
+    if (overLimit && (r.uncommittedSizeBytes > 0 || datas.length > 1)) throw new ProposalDroppedError('uncommittedLimit');
+    const last = r.appendEntries(datas.map((data) => ({ term: 0, index: 0, type: 'normal' as const, data })));
+    const first = last - datas.length + 1;
+    const positions: ProposalPosition[] = [];
+    for (let k = 0; k < datas.length; k++) {
+      r.trackUncommitted(first + k, sizes[k] as number);
+      positions.push({ index: first + k, term: r.term });
+    }
+    r.bcastAppendPipelined();
+    return positions;
+  }
+
+  /**
    * Leader only: proposes a single-server membership change (thesis §4.1). Refused (ProposalDroppedError)
    * until the leader has committed an entry of its term and while another change is uncommitted;
    * InvalidConfChangeError when the change does not fit the current configuration.

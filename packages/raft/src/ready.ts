@@ -15,6 +15,25 @@ import type { Snapshot } from './snapshot.js';
  *  2. Only then send `messages`, in any order (the network reorders anyway). A message to a member that
  *     cannot be reached may be dropped; call reportUnreachable(). If an installSnapshot message cannot be
  *     delivered, call reportSnapshot(to, 'failure'); when it has been delivered, reportSnapshot(to, 'finish').
+ *
+ *     THE ONE EXCEPTION (thesis §10.2.1: the leader writes its log in parallel with replicating it): a
+ *     driver MAY send a Ready's messages before persisting its `entries` when ALL of these hold:
+ *       (a) this member is the leader (softState.role, or the last role it reported);
+ *       (b) the Ready carries no snapshot, and its hardState (if any) has the term and vote that are
+ *           already durable — only `entries` (and commit) remain to be written;
+ *       (c) every message is appendEntries, heartbeat or timeoutNow (never a vote or a response);
+ *       (d) the driver still completes step 1 for this Ready — entries durable, fsynced — before it
+ *           calls advance(), and so before the next ready().
+ *     Why it is safe although the core counts the leader's own entries toward commit as soon as they
+ *     are appended: a commit that needs the leader's copy of an entry also needs a follower's
+ *     acknowledgement of it, which can only be stepped after the Ready that carries the entry was taken;
+ *     whatever that acknowledgement moves (committedEntries, the commit sent to followers, dataIndex)
+ *     leaves the core in a later Ready, which exists only after advance(), i.e. after the leader's
+ *     fsync. Corollary: between ready() and advance(), status().commit may count entries the leader has
+ *     not yet persisted — never acknowledge, apply or announce an entry from status().commit; act on
+ *     Ready. (status().leaseValid stays sound: the lease rests on acknowledged heartbeats, and the
+ *     no-op it waits for only proves the leader knows the commit index — Leader Completeness.)
+ *     Followers and candidates never get this exception: their messages are votes and acknowledgements.
  *  3. Apply: if `snapshot` is set, load it into the state machine first; then apply `committedEntries`
  *     in index order (they are durable: committed by a quorum, and stored here by step 1). Apply nothing
  *     else. An entry of type 'normal' with empty data is a leader's no-op (Raft §8): skip it. Entries

@@ -56,7 +56,9 @@ export class UnstableLog {
     if (first === undefined) return;
     const after = first.index;
     if (after === this.offset + this.entries.length) {
-      this.entries = [...this.entries, ...ents];
+      // In place (the array is never handed out: ready() and slice() copy): appending a batch costs
+      // its own length, not the length of everything still unstable.
+      for (const e of ents) this.entries.push(e);
     } else if (after <= this.offset) {
       // Replaces everything unstable; the driver overwrites the stored suffix from `after` on.
       this.offset = after;

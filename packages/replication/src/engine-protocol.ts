@@ -2,6 +2,7 @@ import type { ConfChange, EntryType, Membership, NodeId, ProposalDropReason, Rol
 import type { PackedPayloads } from './packed-payloads.js';
 import type { PeerAddress } from './peer-link.js';
 import type { SnapshotTransferStatus } from './snapshot-sender.js';
+import type { StandbyPeerStatus } from './standby-tracker.js';
 
 /**
  * Messages between the RaftNode (the host, on the application's thread) and the RaftEngine (core,
@@ -35,6 +36,12 @@ export interface EngineOptions {
   maxInflightMsgs: number;
   maxUncommittedSizeBytes: number;
   segmentBytesMax: number;
+  /** DESIGN §3 hot standby (standby-tracker.ts): true, false, or undefined = on with exactly two data voters. */
+  hotStandby: boolean | undefined;
+  /** A data peer silent, or not keeping up, for this long counts as down (degraded). */
+  dataPeerDownMs: number;
+  /** While degraded: 'accept' proposals (leader + witness commit) or 'refuse' them (DegradedError). */
+  degradedPolicy: DegradedPolicy;
   transport: {
     pingIntervalMs: number;
     linkTimeoutMs: number;
@@ -56,14 +63,18 @@ export interface SnapshotRef {
   path: string;
 }
 
+/** What a leader does with new proposals while degraded (DESIGN §3). */
+export type DegradedPolicy = 'accept' | 'refuse';
+
 export type ProposeFailure =
   | { kind: 'notLeader'; leaderHint: NodeId | null }
+  | { kind: 'degraded'; downPeers: NodeId[] }
   | { kind: 'dropped'; reason: ProposalDropReason | 'closed' | 'invalid'; detail: string };
 
 export type ProposeResult = { id: number; index: number; term: number } | { id: number; failure: ProposeFailure };
 
 export type HostToEngine =
-  /** Proposals made in one turn; data[k] of ids[k] is in `payloads` (transferred, not cloned). */
+  /** Proposals made in one turn; data[k] of ids[k] is in `payloads` (one SharedArrayBuffer: copied once, on the host). */
   | { t: 'propose'; ids: number[]; payloads: PackedPayloads }
   | { t: 'proposeConfChange'; id: number; change: ConfChange }
   | { t: 'applied'; index: number }
@@ -102,6 +113,13 @@ export interface NodeStatus {
   snapshotTransfers: SnapshotTransferStatus[];
   /** Leader only: matchIndex per member. */
   matchIndex: Record<NodeId, number>;
+  /**
+   * Leader with hot standby only: another data voter is down (unreachable, or not keeping up), so
+   * proposals are answered on the leader + witness quorum ('accept') or refused ('refuse').
+   */
+  degraded: boolean;
+  /** Leader with hot standby only: each other data voter, its state and lag. Empty otherwise. */
+  dataPeers: StandbyPeerStatus[];
 }
 
 export type EngineToHost =
@@ -114,6 +132,11 @@ export type EngineToHost =
   /** Write the state machine's state to `path` (new file) and answer 'snapshotWritten' with the applied index it reflects. */
   | { t: 'takeSnapshot'; path: string }
   | { t: 'status'; status: NodeStatus }
+  /**
+   * Leader: entries up to ackIndex are on every data peer it waits for (hot standby; +∞ when it waits
+   * for none). Sent when it changes, and at the start of each term as leader.
+   */
+  | { t: 'standby'; ackIndex: number; degraded: boolean }
   /** This member stopped being leader (of `term`): proposals not yet handed out for applying have an unknown outcome. */
   | { t: 'leadershipLost'; term: number }
   | { t: 'failed'; message: string }

@@ -1,7 +1,7 @@
 /**
  * Typed errors of the replication driver. A caller of RaftNode.propose() tells the three
  * outcomes apart by class (hashicorp/raft's ErrNotLeader / ErrLeadershipLost, plus a timeout):
- *  - NotLeaderError: nothing was proposed; safe to refuse the client (4xx / NO [UNAVAILABLE]).
+ *  - NotLeaderError, DegradedError: nothing was proposed; safe to refuse the client (4xx / NO [UNAVAILABLE]).
  *  - LeadershipLostError and TimeoutError: the entry may still commit (outcome unknown). Never
  *    answer an SMTP 4xx for these (RFC 5321 §4.5.4.1 retries would deliver twice); rely on the
  *    dedupe key when the client retries.
@@ -36,6 +36,17 @@ export class TimeoutError extends Error {
 export class NodeClosedError extends Error {
   override readonly name = 'NodeClosedError';
   constructor() { super('raft node is closed'); }
+}
+
+/**
+ * DESIGN §3, policy `refuse`: the leader is degraded (another data voter is down or not keeping up),
+ * so new proposals are refused before anything is proposed — safe to answer 4xx / NO.
+ */
+export class DegradedError extends Error {
+  override readonly name = 'DegradedError';
+  constructor(readonly downPeers: string[]) {
+    super(`degraded (data node ${downPeers.join(', ') || '?'} down) and the policy is "refuse"; nothing was proposed`);
+  }
 }
 
 /** A proposal was refused before it entered the log (too large, too many pending, witness member). */

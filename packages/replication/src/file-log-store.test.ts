@@ -53,6 +53,25 @@ test('appended entries are read back after reopen, across several segments', asy
   }
 });
 
+test('an empty body (a leader no-op) checksums right even after its ArrayBuffer was touched, and large bodies round-trip by reference', async () => {
+  const dir = tempDir();
+  try {
+    const store = FileLogStore.open({ dir });
+    const empty = new Uint8Array(0);
+    void empty.buffer; // materializes the buffer: zlib.crc32 then returns 0 for the view (Node 20)
+    const big = new Uint8Array(70_000).map((_, i) => i & 0xff);
+    await store.append([{ index: 1, term: 1, entryType: 0, body: empty }, rec(2, 1, 100), { index: 3, term: 1, entryType: 0, body: big }, rec(4, 1, 5)]);
+    await store.close();
+    const reopened = FileLogStore.open({ dir });
+    assert.equal(reopened.lastIndex(), 4);
+    assert.deepEqual([...reopened.readRange(1, 5)].map((r) => r.body.byteLength), [0, 100, 70_000, 5]);
+    assert.deepEqual(Buffer.from(reopened.read(3).body), Buffer.from(big));
+    await reopened.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('group commit: 100 appends made in one turn share one fsync; awaited appends pay one each', async () => {
   const dir = tempDir();
   try {

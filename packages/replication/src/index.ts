@@ -3,9 +3,11 @@
 // thread and resolves propose() with the state machine's result.
 export { RaftNode } from './raft-node.js';
 export type { RaftNodeOptions, RaftNodeStatus, StateMachine, CommittedEntry } from './raft-node.js';
-export type { NodeStatus, LinkState } from './engine-protocol.js';
+export type { NodeStatus, LinkState, DegradedPolicy } from './engine-protocol.js';
+export type { StandbyPeerStatus, StandbyPeerState } from './standby-tracker.js';
+export type { EngineSeams } from './raft-engine.js';
 export {
-  NotLeaderError, LeadershipLostError, TimeoutError, NodeClosedError, ProposalRejectedError, CorruptionError,
+  NotLeaderError, LeadershipLostError, TimeoutError, NodeClosedError, ProposalRejectedError, CorruptionError, DegradedError,
   FatalStorageError, AuthenticationError, WireFormatError,
 } from './errors.js';
 export { crashProcess } from './fatal-handler.js';

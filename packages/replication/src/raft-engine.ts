@@ -4,17 +4,28 @@ import {
 } from '@tandem/raft';
 import { writeFile } from 'node:fs/promises';
 import { FileStorage } from './file-storage.js';
+import type { FatalHandler } from './fatal-handler.js';
 import type {
   EngineOptions, EngineToHost, HostToEngine, NodeStatus, ProposeResult, WireEntryHead,
 } from './engine-protocol.js';
 import { monoNowMs } from './engine-protocol.js';
-import { packPayloads, unpackPayloads } from './packed-payloads.js';
+import { packPayloads, transferList, unpackPayloads } from './packed-payloads.js';
+import { maySendBeforePersist } from './send-before-persist.js';
 import type { PeerAddress } from './peer-link.js';
 import { replicationLimits } from './replication-limits.js';
 import { SnapshotReceiver } from './snapshot-receiver.js';
 import { SnapshotSender } from './snapshot-sender.js';
+import { StandbyTracker } from './standby-tracker.js';
 import type { SnapshotMeta } from './snapshot-store.js';
 import { TcpTransport } from './tcp-transport.js';
+
+/** Test seams of an in-thread engine (functions cannot cross into a worker thread). */
+export interface EngineSeams {
+  /** Awaited before each fdatasync of a log segment: a slow or stalled disk (FileLogStoreOptions.beforeSync). */
+  logBeforeSync?: (path: string) => Promise<void>;
+  /** Replaces ending the process on a fatal storage error (the engine still fails and stops). */
+  onStorageFatal?: FatalHandler;
+}
 
 /**
  * The driver loop of one member: the RawNode, its durable storage, the transport and the tick timer.
@@ -25,11 +36,12 @@ import { TcpTransport } from './tcp-transport.js';
  *  1. persist: snapshot (already durable in the snapshot store) → log reset; entries → FileLogStore
  *     (fsync, group commit); term/vote → FileStableStore (fsync + rename). All awaited.
  *  2. only then send the messages (installSnapshot becomes a chunked stream). One exception, the
- *     leader's own replication messages (thesis §10.2.1), is argued at maySendBeforePersist().
+ *     leader's own replication messages (thesis §10.2.1), is argued in send-before-persist.ts.
  *  3. hand the snapshot (restore) and committed entries to the host, which applies them in order.
  *  4. advance().
- * Steps, ticks and proposals that arrive while step 1 is awaited go straight into the RawNode; the
- * next Ready carries all of them, so one fsync covers many proposals (group commit across Readies).
+ * Steps and ticks that arrive while step 1 is awaited go straight into the RawNode; proposals are
+ * queued and enter it as one batch (RawNode.proposeBatch) when the loop comes round. The next Ready
+ * carries all of them, so one fsync covers many proposals (group commit across Readies).
  */
 export interface EnginePort {
   post(message: EngineToHost, transfer?: ArrayBuffer[]): void;
@@ -43,6 +55,8 @@ export class RaftEngine {
   private receiver!: SnapshotReceiver;
   private tickTimer: NodeJS.Timeout | undefined;
   private lastTickMs = 0;
+  /** When onTimer last ran (monotonic ms): a longer gap than a tick is this thread's own stall. */
+  private lastTimerMs = 0;
   private ticks = 0;
   private running = false;
   private scheduled = false;
@@ -54,19 +68,27 @@ export class RaftEngine {
   private snapshotInProgress = false;
   private lastStatusKey = '';
   private readonly restoreWaiters: Array<() => void> = [];
+  /** Proposals received from the host and not yet handed to the core (see flushProposals). */
+  private proposalQueue: Array<{ id: number; data: Uint8Array }> = [];
+  /** DESIGN §3 hot standby, decided here on the monotonic clock; the host holds answers by it. */
+  private readonly standby: StandbyTracker;
+  /** The last (ackIndex, degraded) posted to the host in this leader term, as a key; '' = none yet. */
+  private standbyPosted = '';
   private readonly peers: Record<NodeId, PeerAddress[]>;
 
   private constructor(private readonly options: EngineOptions, private readonly storage: FileStorage, private readonly port: EnginePort) {
     this.dispatchedIndex = options.appliedIndex;
     this.hostAppliedIndex = options.appliedIndex;
     this.peers = { ...options.peers };
+    this.standby = new StandbyTracker({ selfId: options.id, hotStandby: options.hotStandby, dataPeerDownMs: options.dataPeerDownMs });
   }
 
-  static async start(options: EngineOptions, port: EnginePort): Promise<RaftEngine> {
+  static async start(options: EngineOptions, port: EnginePort, seams: EngineSeams = {}): Promise<RaftEngine> {
     const storage = await FileStorage.open({
       dir: options.dataDir, appliedIndex: options.appliedIndex,
       ...(options.bootstrap === undefined ? {} : { bootstrapMembership: options.bootstrap }),
-      log: { segmentBytesMax: options.segmentBytesMax },
+      log: { segmentBytesMax: options.segmentBytesMax, ...(seams.logBeforeSync === undefined ? {} : { beforeSync: seams.logBeforeSync }) },
+      ...(seams.onStorageFatal === undefined ? {} : { onFatal: seams.onStorageFatal }),
     });
     const engine = new RaftEngine(options, storage, port);
     port.onMessage((m) => engine.onHostMessage(m));
@@ -107,6 +129,7 @@ export class RaftEngine {
       onSnapshotAck: (from, body) => engine.sender.onAck(from, body),
     });
     engine.lastTickMs = monoNowMs();
+    engine.lastTimerMs = engine.lastTickMs;
     engine.tickTimer = setInterval(() => engine.onTimer(), options.tickMs);
     port.post({ t: 'started', port: engine.transport.port, status: engine.status() });
     engine.schedule();
@@ -128,13 +151,15 @@ export class RaftEngine {
 
   private onHostMessage(m: HostToEngine): void {
     switch (m.t) {
-      case 'propose':
-      {
+      case 'propose': {
+        // Held until the ready loop runs (flushProposals): everything the host sent in this turn of
+        // the worker becomes ONE batch in the log and one appendEntries per follower.
         const datas = unpackPayloads(m.payloads);
-        this.port.post({ t: 'proposeResults', results: m.ids.map((id, k) => this.propose(id, () => this.node.propose(datas[k]!))) });
-      }
+        for (let k = 0; k < m.ids.length; k++) this.proposalQueue.push({ id: m.ids[k]!, data: datas[k]! });
         break;
+      }
       case 'proposeConfChange':
+        this.flushProposals(); // in the order the host made them
         this.port.post({ t: 'proposeResults', results: [this.propose(m.id, () => this.node.proposeConfChange(m.change))] });
         break;
       case 'applied':
@@ -176,9 +201,50 @@ export class RaftEngine {
     }
   }
 
+  /**
+   * Proposes everything queued since the last call as one batch (RawNode.proposeBatch) and tells
+   * the host where each landed — before any Ready that could commit them is dispatched, so the host
+   * knows each proposal's index when its entry is applied.
+   */
+  private flushProposals(): void {
+    const queue = this.proposalQueue;
+    if (queue.length === 0) return;
+    this.proposalQueue = [];
+    this.port.post({ t: 'proposeResults', results: this.proposeAll(queue) });
+  }
+
+  private proposeAll(queue: Array<{ id: number; data: Uint8Array }>): ProposeResult[] {
+    // propose() answers 'closed' without running anything while closing.
+    if (this.closing) return queue.map((p) => this.propose(p.id, () => this.node.propose(p.data)));
+    if (this.options.degradedPolicy === 'refuse') {
+      this.updateStandby();
+      // DESIGN §3, policy refuse: checked BEFORE proposing, so a refusal means nothing is in the log.
+      if (this.standby.degraded) {
+        const downPeers = this.standby.downPeers();
+        return queue.map((p) => ({ id: p.id, failure: { kind: 'degraded', downPeers } }));
+      }
+    }
+    try {
+      const positions = this.node.proposeBatch(queue.map((p) => p.data));
+      return positions.map((pos, k) => ({ id: queue[k]!.id, ...pos }));
+    } catch (e) {
+      // A batch is all or nothing. Over the uncommitted-bytes limit, admit what fits one by one (each
+      // as propose() would) rather than refusing everything that arrived together.
+      const oneByOne = e instanceof ProposalDroppedError && e.reason === 'uncommittedLimit';
+      return queue.map((p) => this.propose(p.id, () => {
+        if (oneByOne) return this.node.propose(p.data);
+        throw e;
+      }));
+    }
+  }
+
   private onPeerMessages(messages: Message[]): void {
     if (this.closing) return;
-    for (const m of messages) this.node.step(m);
+    const now = monoNowMs();
+    for (const m of messages) {
+      this.standby.heard(m.from, now);
+      this.node.step(m);
+    }
     this.schedule();
   }
 
@@ -194,6 +260,10 @@ export class RaftEngine {
     this.lastTickMs += due * this.options.tickMs;
     this.ticks += due;
     this.sender.checkTimeouts();
+    // A data peer that fell silent makes the leader degraded on time; a late timer is our own stall.
+    this.standby.stalled(now - this.lastTimerMs - this.options.tickMs);
+    this.lastTimerMs = now;
+    this.updateStandby();
     if (this.ticks % 10 < due || due >= 10) this.postStatus(true);
     this.schedule();
   }
@@ -213,40 +283,29 @@ export class RaftEngine {
     if (this.running || this.closing) return;
     this.running = true;
     try {
-      while (!this.closing && this.node.hasReady()) {
+      for (;;) {
+        this.flushProposals();
+        if (this.closing || !this.node.hasReady()) break;
         const rd = this.node.ready();
-        const early = this.maySendBeforePersist(rd);
+        const early = maySendBeforePersist(rd, this.role, this.storage.stable.hardState());
         if (early) this.send(rd.messages);
         await this.persist(rd);
         if (!early) this.send(rd.messages);
+        // Before the commit it may concern: the host then answers at apply time without a round trip.
+        if ((rd.softState?.role ?? this.role) === 'leader') this.updateStandby();
         this.dispatch(rd);
         this.node.advance(rd);
       }
     } catch (e) {
+      // Fatal (a storage error has already ended the process unless a test replaced that): stop
+      // everything here and let the host fail; nothing after this point may be trusted.
       this.port.post({ t: 'failed', message: e instanceof Error ? e.stack ?? e.message : String(e) });
-      throw e;
+      this.halt();
+      return;
     } finally {
       this.running = false;
     }
     this.postStatus(false);
-  }
-
-  /**
-   * Raft thesis §10.2.1: the leader may write its log to disk in parallel with replicating it, so its
-   * fsync and the followers' overlap instead of adding up. Safe here although the core counts the
-   * leader's own copy at append time: (1) a follower can acknowledge these entries only after these
-   * messages leave, i.e. after this ready() was taken, so any commit that relies on the leader's
-   * unpersisted copy shows up no earlier than the NEXT Ready; (2) the next ready() is taken only after
-   * this Ready's persist step completed (advance() comes after it). So no commit index that counts an
-   * unpersisted leader entry is ever applied here or sent to a follower. Only a leader's outgoing
-   * replication messages qualify, and only when the Ready changes neither term nor vote and carries no
-   * snapshot; everything else (votes, acknowledgements) still waits for the fsync.
-   */
-  private maySendBeforePersist(rd: Ready): boolean {
-    if ((rd.softState?.role ?? this.role) !== 'leader' || rd.snapshot !== undefined || rd.messages.length === 0) return false;
-    const persisted = this.storage.stable.hardState();
-    if (rd.hardState !== undefined && (rd.hardState.term !== persisted.term || rd.hardState.vote !== persisted.vote)) return false;
-    return rd.messages.every((m) => m.type === 'appendEntries' || m.type === 'heartbeat' || m.type === 'timeoutNow');
   }
 
   /** Ready step 1, in the contract's order: snapshot, entries, hard state; each awaited (fsync). */
@@ -288,7 +347,10 @@ export class RaftEngine {
     if (rd.softState !== undefined) {
       const wasLeader = this.role === 'leader';
       this.role = rd.softState.role;
-      if (wasLeader && this.role !== 'leader') this.port.post({ t: 'leadershipLost', term: this.term });
+      if (wasLeader && this.role !== 'leader') {
+        this.port.post({ t: 'leadershipLost', term: this.term });
+        this.standbyPosted = '';
+      }
     }
     if (rd.hardState !== undefined) this.term = rd.hardState.term;
     if (rd.snapshot !== undefined) {
@@ -306,8 +368,8 @@ export class RaftEngine {
     for (const e of committed) if (e.type === 'confChange') this.learnPeer(e.data);
     if (!this.options.isWitness) {
       const entries: WireEntryHead[] = committed.map((e) => ({ index: e.index, term: e.term, type: e.type }));
-      const payloads = packPayloads(committed.map((e) => e.data));
-      this.port.post({ t: 'commit', entries, payloads }, [payloads.buffer]);
+      const payloads = packPayloads(committed.map((e) => e.data), { byReference: true });
+      this.port.post({ t: 'commit', entries, payloads }, transferList(payloads));
     }
     this.dispatchedIndex = last.index;
     if (this.options.isWitness) {
@@ -366,6 +428,26 @@ export class RaftEngine {
     }
   }
 
+  /**
+   * Re-evaluates the hot standby (standby-tracker.ts) and tells the host when what it waits for
+   * changed. Leader only; the host stops trusting the last value when leadership is lost.
+   */
+  private updateStandby(): void {
+    const s = this.node.status();
+    const match: Record<NodeId, number> = {};
+    for (const [id, p] of Object.entries(s.progress)) match[id] = p.match;
+    this.standby.update({ role: s.role, term: s.term, membership: s.membership, commit: s.commit, lastIndex: s.lastIndex, match }, monoNowMs());
+    if (s.role !== 'leader') return;
+    const ackIndex = this.standby.ackIndex;
+    const degraded = this.standby.degraded;
+    const key = `${s.term}|${ackIndex}|${degraded}`;
+    if (key === this.standbyPosted) return;
+    const degradedChanged = !this.standbyPosted.endsWith(`|${degraded}`);
+    this.standbyPosted = key;
+    this.port.post({ t: 'standby', ackIndex, degraded });
+    if (degradedChanged) this.postStatus(false); // status().degraded follows at once
+  }
+
   status(): NodeStatus {
     const s = this.node.status();
     const links: NodeStatus['links'] = {};
@@ -378,6 +460,8 @@ export class RaftEngine {
       membership: s.membership, leaseValid: s.leaseValid,
       leaseExpiresAtMonoMs: s.leaseValid ? this.lastTickMs + s.leaseRemainingTicks * this.options.tickMs : 0,
       links, snapshotTransfers: [...(this.sender?.status() ?? []), ...(this.receiver?.status() ?? [])], matchIndex,
+      degraded: s.role === 'leader' && this.standby.degraded,
+      dataPeers: s.role === 'leader' ? this.standby.status() : [],
     };
   }
 
@@ -387,15 +471,24 @@ export class RaftEngine {
     const s = this.node.status();
     // Commit and applied indexes move with every Ready: they ride along with the periodic post
     // (every 10 ticks) instead of costing a structured clone per Ready.
-    const key = `${s.role}|${s.term}|${s.lead}|${s.leaseValid}|${s.membership.voters.join()}|${this.storage.latestSnapshot().index}`;
+    const key = `${s.role}|${s.term}|${s.lead}|${s.leaseValid}|${s.membership.voters.join()}|${this.storage.latestSnapshot().index}|${this.standby.degraded}`;
     if (!periodic && key === this.lastStatusKey) return;
     this.lastStatusKey = key;
     this.port.post({ t: 'status', status: this.status() });
   }
 
+  /** After a failure: no more ticks, messages or Readies (the host tears the engine down). */
+  private halt(): void {
+    this.closing = true;
+    if (this.tickTimer !== undefined) clearInterval(this.tickTimer);
+    void (this.transport as TcpTransport | undefined)?.close();
+    void this.storage.close().catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.flushProposals(); // answered 'closed': nothing proposed
     if (this.tickTimer !== undefined) clearInterval(this.tickTimer);
     // `transport` is unset when close arrives while the engine is still starting (restoring).
     await (this.transport as TcpTransport | undefined)?.close();

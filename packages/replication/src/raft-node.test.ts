@@ -6,7 +6,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RaftNode, type RaftNodeOptions, type StateMachine } from './raft-node.js';
-import { NotLeaderError, TimeoutError } from './errors.js';
+import { NotLeaderError, ProposalRejectedError, TimeoutError } from './errors.js';
+import { replicationLimits } from './replication-limits.js';
 import { FileLogStore } from './file-log-store.js';
 
 const secret = Buffer.from('raft-node test cluster secret 0123');
@@ -291,5 +292,20 @@ test('inThread: true runs the same engine over an in-thread channel', async () =
     await waitFor(() => c.members.every((m) => m.machine!.items.join() === 'x,y'), 'all applied');
   } finally {
     await c.close();
+  }
+});
+
+test('a proposal over the entry size limit (config raftEntryBytesMax) is rejected before anything is proposed; the node keeps going', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-node-big-'));
+  const machine = new ListMachine();
+  const node = await RaftNode.start<number>({ id: 'solo', dataDir: dir, listen: { host, port: 0 }, peers: {}, secret, stateMachine: machine });
+  try {
+    await waitFor(() => node.status().role === 'leader', 'a single voter leads');
+    await assert.rejects(node.propose(Buffer.allocUnsafe(replicationLimits.recordBytesMax + 1)), ProposalRejectedError);
+    assert.equal(await node.propose(Buffer.from('small')), 1);
+    assert.deepEqual(machine.items, ['small'], 'the refused proposal never reached the log');
+  } finally {
+    await node.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

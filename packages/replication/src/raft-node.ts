@@ -1,13 +1,13 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { ConfChange, EntryType, Membership, NodeId } from '@tandem/raft';
-import type { EngineOptions, EngineToHost, HostToEngine, NodeStatus } from './engine-protocol.js';
+import type { DegradedPolicy, EngineOptions, EngineToHost, HostToEngine, NodeStatus } from './engine-protocol.js';
 import { packPayloads, unpackPayloads } from './packed-payloads.js';
 import { monoNowMs } from './engine-protocol.js';
 import { NodeClosedError, NotLeaderError, ProposalRejectedError } from './errors.js';
 import { crashProcess, type FatalHandler } from './fatal-handler.js';
 import type { PeerAddress } from './peer-link.js';
 import { ProposalTracker } from './proposal-tracker.js';
-import { RaftEngine } from './raft-engine.js';
+import { RaftEngine, type EngineSeams } from './raft-engine.js';
 import { replicationLimits } from './replication-limits.js';
 
 /**
@@ -74,6 +74,21 @@ export interface RaftNodeOptions<R> {
   witnessElectionTimeoutMs?: number;
   /** A proposal not applied within this rejects with TimeoutError (outcome unknown). */
   proposeTimeoutMs?: number;
+  /**
+   * DESIGN §3 hot standby: "while both data nodes are healthy, the leader also waits for the other
+   * data node's ack". A proposal then resolves once its entry is committed and applied here AND the
+   * other data voter holds it on disk (its matchIndex) — or that voter counts as down (degraded mode:
+   * leader + witness commit; the entry is still on two disks). true: wait for every other data voter;
+   * false: never wait; default: on when the configuration has exactly two data voters.
+   */
+  hotStandby?: boolean;
+  /**
+   * A data voter not heard from for this long, or not reaching a commit index within it, counts as
+   * down (status().degraded). Measured on the monotonic clock in the engine. Default: electionTimeoutMs.
+   */
+  dataPeerDownMs?: number;
+  /** While degraded: 'accept' (default) or 'refuse' — new proposals reject with DegradedError, nothing proposed. */
+  degradedPolicy?: DegradedPolicy;
   snapshotIntervalEntries?: number;
   maxSizePerMsgBytes?: number;
   maxInflightMsgs?: number;
@@ -81,6 +96,8 @@ export interface RaftNodeOptions<R> {
   segmentBytesMax?: number;
   transport?: Partial<EngineOptions['transport']>;
   inThread?: boolean;
+  /** Test seams for the engine (a stalled disk, ...); only with `inThread: true`. */
+  engineSeams?: EngineSeams;
   /** Called when the engine fails (fsync error, invariant). Default: crash the process. */
   onFatal?: FatalHandler;
 }
@@ -114,6 +131,13 @@ export class RaftNode<R = unknown> {
   private readonly onFatal: FatalHandler;
   private appliedTimer: NodeJS.Timeout | undefined;
   private failed = false;
+  /**
+   * Hot standby, as the engine last said (a 'standby' message): proposals whose entries are at or
+   * below ackIndex resolve when applied; above it they are held until it rises. Not live (no longer
+   * leader): held ones and later ones above it end with LeadershipLostError (cannot confirm).
+   */
+  private standbyAckIndex = 0;
+  private standbyLive = false;
   port = 0;
 
   private constructor(private readonly options: RaftNodeOptions<R>) {
@@ -127,19 +151,27 @@ export class RaftNode<R = unknown> {
     const node = new RaftNode<R>(options);
     const started = new Promise<void>((resolve, reject) => { node.startWaiter = { resolve, reject }; });
     const engineOptions = engineOptionsOf(options);
-    node.link = options.inThread === true ? inThreadLink(engineOptions, (m) => node.onEngine(m)) : workerLink(engineOptions, (m) => node.onEngine(m), (e) => node.fail(e));
+    if (options.engineSeams !== undefined && options.inThread !== true) throw new RangeError('engineSeams need inThread: true');
+    node.link = options.inThread === true
+      ? inThreadLink(engineOptions, (m) => node.onEngine(m), options.engineSeams)
+      : workerLink(engineOptions, (m) => node.onEngine(m), (e) => node.fail(e));
     await started;
     return node;
   }
 
   /**
    * Proposes a command. Resolves with apply()'s result after the entry is committed and applied
-   * here; rejects with NotLeaderError (nothing proposed), LeadershipLostError or TimeoutError
+   * here (and, with hot standby, held by the other data voter unless it counts as down); rejects with
+   * NotLeaderError or DegradedError (nothing proposed), LeadershipLostError or TimeoutError
    * (outcome unknown), ProposalRejectedError / NodeClosedError (nothing proposed).
    */
   propose(data: Uint8Array, timeoutMs = this.options.proposeTimeoutMs ?? 10_000): Promise<R> {
     if (this.closed) return Promise.reject(new NodeClosedError());
     if (data.byteLength === 0) return Promise.reject(new ProposalRejectedError('empty data is reserved for the leader no-op (Raft §8)'));
+    // Checked here, not by the log store: an entry the store refuses after the core appended it would be fatal.
+    if (data.byteLength > replicationLimits.recordBytesMax) {
+      return Promise.reject(new ProposalRejectedError(`${data.byteLength} bytes is over the ${replicationLimits.recordBytesMax}-byte entry limit`));
+    }
     if (this.latest !== undefined && this.latest.role !== 'leader') return Promise.reject(new NotLeaderError(this.latest.leader));
     let added;
     try {
@@ -205,8 +237,9 @@ export class RaftNode<R = unknown> {
     const items = this.outbox;
     this.outbox = [];
     if (items.length === 0) return;
-    const payloads = packPayloads(items.map((i) => i.data));
-    this.link.post({ t: 'propose', ids: items.map((i) => i.id), payloads }, [payloads.buffer]);
+    // Shared memory: the engine's entries are views into it, and its commits come back by reference.
+    const payloads = packPayloads(items.map((i) => i.data), { shared: true });
+    this.link.post({ t: 'propose', ids: items.map((i) => i.id), payloads });
   }
 
   private onEngine(m: EngineToHost): void {
@@ -235,9 +268,16 @@ export class RaftNode<R = unknown> {
       case 'status':
         this.setStatus(m.status);
         return;
+      case 'standby':
+        this.standbyAckIndex = m.ackIndex;
+        this.standbyLive = true;
+        this.tracker.releaseThrough(m.ackIndex);
+        return;
       case 'leadershipLost':
         this.tracker.onLeadershipLost(this.queuedIndex);
         this.confTracker.onLeadershipLost(this.queuedIndex);
+        this.standbyLive = false;
+        this.tracker.failHeldAbove(this.standbyAckIndex);
         return;
       case 'failed':
         this.fail(new Error(`raft engine failed: ${m.message}`));
@@ -277,7 +317,7 @@ export class RaftNode<R = unknown> {
     if (task.kind === 'apply') {
       for (const e of task.entries) {
         if (e.index <= this.appliedIndex) continue;
-        if (e.type === 'normal' && e.data.byteLength > 0) this.tracker.onApplied(e.index, e.term, await sm!.apply(e));
+        if (e.type === 'normal' && e.data.byteLength > 0) this.onApplied(e, await sm!.apply(e));
         else if (e.type === 'confChange') this.confTracker.onApplied(e.index, e.term, e.index);
         this.appliedIndex = e.index;
       }
@@ -300,6 +340,18 @@ export class RaftNode<R = unknown> {
         error = (e as Error).message;
       }
       this.link.post({ t: 'snapshotWritten', path: task.path, index: this.appliedIndex, ok, ...(error === undefined ? {} : { error }) });
+    }
+  }
+
+  /** Applied here: resolve now, hold for the hot standby, or (no longer leader, not confirmed) fail. */
+  private onApplied(e: CommittedEntry, value: R): void {
+    if (e.index <= this.standbyAckIndex) {
+      this.tracker.onApplied(e.index, e.term, value);
+    } else if (this.standbyLive) {
+      this.tracker.onApplied(e.index, e.term, value, true);
+    } else {
+      this.tracker.onApplied(e.index, e.term, value, true);
+      this.tracker.failHeldAbove(this.standbyAckIndex);
     }
   }
 
@@ -350,10 +402,13 @@ function engineOptionsOf<R>(o: RaftNodeOptions<R>): EngineOptions {
     leaseTicks: ticks(o.leaseMs ?? 0.8 * (o.electionTimeoutMs ?? 500)), // 20 % margin for clock-rate drift
     appliedIndex: o.appliedIndex ?? 0,
     snapshotIntervalEntries: o.snapshotIntervalEntries ?? 100_000,
-    maxSizePerMsgBytes: o.maxSizePerMsgBytes ?? 1024 * 1024,
-    maxInflightMsgs: o.maxInflightMsgs ?? 256,
-    maxUncommittedSizeBytes: o.maxUncommittedSizeBytes ?? 256 * 1024 * 1024,
+    maxSizePerMsgBytes: o.maxSizePerMsgBytes ?? replicationLimits.messageBytesMax,
+    maxInflightMsgs: o.maxInflightMsgs ?? replicationLimits.inflightMessagesMax,
+    maxUncommittedSizeBytes: o.maxUncommittedSizeBytes ?? replicationLimits.uncommittedBytesMax,
     segmentBytesMax: o.segmentBytesMax ?? replicationLimits.segmentBytesMax,
+    hotStandby: o.hotStandby,
+    dataPeerDownMs: o.dataPeerDownMs ?? o.electionTimeoutMs ?? 500,
+    degradedPolicy: o.degradedPolicy ?? 'accept',
     transport: {
       pingIntervalMs: 100, linkTimeoutMs: 400, primaryProbeIntervalMs: 500, inflightBytesMax: replicationLimits.peerInflightBytesMax,
       ...o.transport,
@@ -384,7 +439,7 @@ function workerLink(options: EngineOptions, onMessage: (m: EngineToHost) => void
 }
 
 /** Runs the engine on this thread, over a MessageChannel (same messages, same cloning as the worker). */
-function inThreadLink(options: EngineOptions, onMessage: (m: EngineToHost) => void): EngineLink {
+function inThreadLink(options: EngineOptions, onMessage: (m: EngineToHost) => void, seams: EngineSeams = {}): EngineLink {
   const channel = new MessageChannel();
   channel.port2.on('message', onMessage);
   let handler: ((m: HostToEngine) => void) | undefined;
@@ -396,7 +451,7 @@ function inThreadLink(options: EngineOptions, onMessage: (m: EngineToHost) => vo
       handler = h;
       for (const m of early.splice(0)) h(m);
     },
-  }).catch((e: unknown) => channel.port1.postMessage({ t: 'failed', message: String((e as Error)?.stack ?? e) } satisfies EngineToHost));
+  }, seams).catch((e: unknown) => channel.port1.postMessage({ t: 'failed', message: String((e as Error)?.stack ?? e) } satisfies EngineToHost));
   return {
     post: (m, transfer) => channel.port2.postMessage(m, transfer),
     stop: async () => {
