@@ -9,7 +9,6 @@
 # cluster.vip.hook (a script run as `HOOK del VIP IFACE`, as the guard does). The environment
 # variables TANDEM_VIP, TANDEM_VIP_DEV and TANDEM_VIP_HOOK override the file. Idempotent: an absent
 # address is success. Exit status: 0 removed or absent, 1 removal failed, 2 bad config.
-# PENDING (issue 5): the cluster.vip.* keys are the planned names; `tandem cluster init` will write them.
 set -eu
 
 config=${1:-/etc/tandem/tandem.json}

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { adminTarget, callAdmin, type AdminTarget } from './admin-client.js';
 import { formatTable } from './format-table.js';
 import { promptPassword } from './prompt-password.js';
+import { registerClusterCommands } from './cluster-commands.js';
 
 /**
  * `tandem`: the admin CLI. Each subcommand is one admin API operation; `--json` prints the raw
@@ -101,5 +102,6 @@ export function buildProgram(): Command {
       k === 'listeners' ? Object.entries(status.listeners).map(([n, l]) => `${n} ${l.host}:${l.port}`).join(', ')
         : typeof v === 'object' && v !== null ? Object.entries(v).map(([a, b]) => `${a}=${String(b)}`).join(' ') : String(v)])));
   });
+  registerClusterCommands(program, { target, print });
   return program;
 }

@@ -13,11 +13,16 @@ import { AdminRequestError } from './admin-errors.js';
 export type AdminArgs = Record<string, unknown>;
 export type StatusProvider = () => Record<string, unknown>;
 
+export type AdminHandler = (args: AdminArgs) => Promise<unknown>;
+
 export interface AdminOperationsDeps {
-  reader: StoreReader;
-  commandLog: CommandLog;
+  /** The mail store's read side and command log; absent on a witness (no mail operations there). */
+  reader?: StoreReader | undefined;
+  commandLog?: CommandLog | undefined;
   nowMs(): number;
   status: StatusProvider;
+  /** More operations (the cluster's), by name. */
+  extra?: Record<string, AdminHandler>;
 }
 
 export const passwordLengthMin = 8;
@@ -27,11 +32,20 @@ const httpStatusFor: Record<StoreErrorCode, number> = {
 };
 
 export class AdminOperations {
-  private readonly handlers: Record<string, (args: AdminArgs) => Promise<unknown>>;
+  private readonly handlers: Record<string, AdminHandler>;
 
   constructor(private readonly deps: AdminOperationsDeps) {
-    this.handlers = {
-      'status': async () => this.deps.status(),
+    this.handlers = { 'status': async () => this.deps.status(), ...deps.extra };
+    if (deps.reader !== undefined && deps.commandLog !== undefined) Object.assign(this.handlers, this.mailHandlers());
+  }
+
+  private get reader(): StoreReader {
+    if (this.deps.reader === undefined) throw new AdminRequestError(404, 'UNKNOWN_OPERATION', 'this member holds no mail store (a witness)');
+    return this.deps.reader;
+  }
+
+  private mailHandlers(): Record<string, AdminHandler> {
+    return {
       'user.list': async () => this.listUsers(),
       'user.add': (args) => this.addUser(args),
       'user.passwd': (args) => this.changePassword(args),
@@ -39,7 +53,7 @@ export class AdminOperations {
       'domain.list': async () => this.listDomains(),
       'domain.add': async (args) => this.propose({ type: 'domain.add', domain: this.domain(args) }),
       'domain.remove': async (args) => this.propose({ type: 'domain.remove', domain: this.domain(args) }),
-      'alias.list': async () => this.deps.reader.listAliases(),
+      'alias.list': async () => this.reader.listAliases(),
       'alias.add': (args) => this.addAlias(args),
       'alias.remove': async (args) => this.propose({ type: 'alias.remove', ...this.aliasArgs(args) }),
     };
@@ -54,17 +68,17 @@ export class AdminOperations {
   }
 
   private listUsers(): unknown {
-    return this.deps.reader.listUsers().map((u) => ({
+    return this.reader.listUsers().map((u) => ({
       address: u.address,
       createdMs: u.createdMs,
       quotaBytes: u.quotaBytes ?? null,
-      usageBytes: this.deps.reader.usageBytes(u.address),
+      usageBytes: this.reader.usageBytes(u.address),
     }));
   }
 
   private listDomains(): unknown {
-    const users = this.deps.reader.listUsers();
-    return this.deps.reader.listDomains().map((domain) => ({
+    const users = this.reader.listUsers();
+    return this.reader.listDomains().map((domain) => ({
       domain,
       users: users.filter((u) => u.address.endsWith(`@${domain}`)).length,
     }));
@@ -90,10 +104,10 @@ export class AdminOperations {
   private async addAlias(args: AdminArgs): Promise<unknown> {
     const { source, target } = this.aliasArgs(args);
     const sourceDomain = source.slice(source.lastIndexOf('@') + 1);
-    if (!this.deps.reader.isLocalDomain(sourceDomain)) {
+    if (!this.reader.isLocalDomain(sourceDomain)) {
       throw new AdminRequestError(404, 'NOTFOUND', `domain ${sourceDomain} is not served here; add it first: tandem domain add ${sourceDomain}`);
     }
-    if (!this.deps.reader.getUser(target)) {
+    if (!this.reader.getUser(target)) {
       throw new AdminRequestError(404, 'NOTFOUND', `no user ${target}; an alias must point at a local user (tandem user add ${target})`);
     }
     return this.propose({ type: 'alias.add', source, target });
@@ -101,7 +115,7 @@ export class AdminOperations {
 
   private async propose(command: DistributiveOmit<Command, 'timestampMs'>): Promise<unknown> {
     try {
-      const result = await this.deps.commandLog.propose({ ...command, timestampMs: this.deps.nowMs() } as Command);
+      const result = await this.deps.commandLog!.propose({ ...command, timestampMs: this.deps.nowMs() } as Command);
       if (!result.ok) throw new AdminRequestError(httpStatusFor[result.error], result.error, result.message);
       return { index: result.index };
     } catch (err) {
@@ -125,10 +139,10 @@ export class AdminOperations {
       throw new AdminRequestError(400, 'INVALID', (err as Error).message);
     }
     const domain = address.slice(address.lastIndexOf('@') + 1);
-    if (!mustExist && !this.deps.reader.isLocalDomain(domain)) {
+    if (!mustExist && !this.reader.isLocalDomain(domain)) {
       throw new AdminRequestError(404, 'NOTFOUND', `domain ${domain} is not served here; add it first: tandem domain add ${domain}`);
     }
-    if (mustExist && !this.deps.reader.getUser(address)) {
+    if (mustExist && !this.reader.getUser(address)) {
       throw new AdminRequestError(404, 'NOTFOUND', `no user ${address} (see tandem user list)`);
     }
     return address;

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { ConfigError, loadConfig, type ConfigOverride } from '@tandem/config';
+import { ConfigError, loadConfig, memberRoles, type ConfigOverride, type MemberRole } from '@tandem/config';
 import { formatConnectionDetails } from './connection-details.js';
 import { TandemDaemon } from './tandem-daemon.js';
 
@@ -9,16 +9,17 @@ import { TandemDaemon } from './tandem-daemon.js';
  * exit status 2), starts the daemon, prints the connection details, and shuts down gracefully on
  * SIGTERM/SIGINT (a second signal exits at once).
  */
-const usage = `usage: tandemd [--config FILE] [--dev] [overrides]
+const usage = `usage: tandemd [--config FILE] [--dev] [--role data|witness] [overrides]
 
   --config FILE            JSON config (see docs/configuration.md); required without --dev
   --dev                    dev mode: one node on 127.0.0.1, data in ./.tandem, self-signed TLS, demo user
+  --role data|witness      this member's role; must match its entry in cluster.members (DESIGN §2)
   --data-dir DIR           overrides dataDir
   --smtp-port N            overrides smtp.port (MX)
   --submission-port N      overrides smtp.submissionPort (STARTTLS)
   --submissions-port N     overrides smtp.submissionsPort (implicit TLS)
-  --imap-port N            overrides imap.port (reserved)
-  --imaps-port N           overrides imap.imapsPort (reserved)
+  --imap-port N            overrides imap.port (STARTTLS)
+  --imaps-port N           overrides imap.imapsPort (implicit TLS)
   --demo-password PW       dev mode: the demo user's password
 `;
 
@@ -32,8 +33,10 @@ const flagKeys: Array<[flag: string, key: string, kind: 'path' | 'port' | 'text'
   ['demo-password', 'demoPassword', 'text'],
 ];
 
-function parseCommandLine(argv: string[]): { file: string | undefined; dev: boolean; overrides: ConfigOverride[] } {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { config: { type: 'string' }, dev: { type: 'boolean' }, help: { type: 'boolean' } };
+interface CommandLine { file: string | undefined; dev: boolean; role: MemberRole | undefined; overrides: ConfigOverride[] }
+
+function parseCommandLine(argv: string[]): CommandLine {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { config: { type: 'string' }, dev: { type: 'boolean' }, help: { type: 'boolean' }, role: { type: 'string' } };
   for (const [flag] of flagKeys) options[flag] = { type: 'string' };
   const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
   if (values.help) {
@@ -50,7 +53,11 @@ function parseCommandLine(argv: string[]): { file: string | undefined; dev: bool
     overrides.push({ key, value: parsed, label: `--${flag}` });
   }
   const file = typeof values.config === 'string' ? values.config : undefined;
-  return { file, dev: values.dev === true, overrides };
+  const role = values.role;
+  if (role !== undefined && !memberRoles.includes(role as MemberRole)) {
+    throw new Error(`--role must be one of ${memberRoles.join(', ')}, got ${JSON.stringify(role)}`);
+  }
+  return { file, dev: values.dev === true, role: role as MemberRole | undefined, overrides };
 }
 
 function resolvePath(value: string): string {
@@ -58,7 +65,7 @@ function resolvePath(value: string): string {
 }
 
 async function main(): Promise<void> {
-  let parsed: ReturnType<typeof parseCommandLine>;
+  let parsed: CommandLine;
   try {
     parsed = parseCommandLine(process.argv.slice(2));
   } catch (err) {
@@ -71,13 +78,16 @@ async function main(): Promise<void> {
   }
   let config;
   try {
-    config = loadConfig({ file: parsed.file, dev: parsed.dev, overrides: parsed.overrides, cwd: process.cwd() });
+    config = loadConfig({ file: parsed.file, dev: parsed.dev, role: parsed.role, overrides: parsed.overrides, cwd: process.cwd() });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${err.message}\ntandemd: not started: fix the configuration above.\n`);
     process.exit(2);
   }
-  const logger = pino({ level: config.log.level, base: { pid: process.pid } }, pino.destination(2));
+  // Synchronous writes: log lines and the lines for people on stderr keep their order, and nothing
+  // logged before a crash is lost (info level writes a few lines per event, not per message).
+  const logDestination = pino.destination({ dest: 2, sync: true });
+  const logger = pino({ level: config.log.level, base: { pid: process.pid } }, logDestination);
   const starting = TandemDaemon.start(config, logger).catch((err: unknown) => {
     logger.fatal({ err }, 'tandemd failed to start');
     process.stderr.write(`tandemd: failed to start: ${(err as Error).message}\n`);
@@ -96,7 +106,8 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     void starting.then((daemon) => daemon.stop(logger)).then(() => {
       logger.info('stopped');
-      process.exit(0);
+      // A restart asked for by the daemon itself (force-single) keeps its exit status.
+      process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
     });
   };
   process.on('SIGTERM', shutdown);
@@ -105,7 +116,7 @@ async function main(): Promise<void> {
   const daemon = await starting;
   if (signals === 0) {
     process.stdout.write(formatConnectionDetails(daemon.details));
-    logger.info({ listeners: daemon.details.listeners }, 'tandemd ready');
+    logger.info({ kind: daemon.details.kind, node: daemon.details.nodeId, listeners: daemon.details.listeners }, 'tandemd ready');
   }
 }
 

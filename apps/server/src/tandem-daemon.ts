@@ -1,29 +1,45 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { TandemConfig } from '@tandem/config';
-import { LocalCommandLog, MailStore } from '@tandem/store';
-import { SmtpIntake, type ListenerKind } from '@tandem/smtp';
+import { readClusterSecret, type TandemConfig } from '@tandem/config';
+import { LocalCommandLog, MailStore, type CommandLog, type StoreReader } from '@tandem/store';
 import { AdminOperations } from './admin-operations.js';
 import { AdminServer } from './admin-server.js';
+import { clusterAdminHandlers, restartExitCode } from './cluster-admin.js';
+import { ClusterMember } from './cluster-member.js';
+import { DaemonMetrics } from './daemon-metrics.js';
 import { ensureDemoUser } from './demo-user.js';
 import { ensureDevCertificate } from './dev-certificate.js';
+import { MailServices, type ListenerAddresses } from './mail-services.js';
+import { memberStatusToken, MetricsServer } from './metrics-server.js';
 import { readOrCreateSecret } from './secret-file.js';
 
 /**
- * tandemd's composition root: opens the store and the command log, makes sure the configured
- * domains (and, in dev mode, the demo user and certificate) exist, then starts SMTP intake and the
- * admin API. stop() undoes it in reverse order: no new work, in-flight deliveries answered, the log
- * drained and closed, the store closed.
+ * tandemd's composition root. Three shapes, from the config:
+ *  - single node (no `cluster`; dev mode): store + local command log; SMTP and IMAP open at start;
+ *  - data member: store + Raft (ReplicatedCommandLog); SMTP and IMAP open only while this member
+ *    leads and holds the VIP (ClusterMember's ServiceDriver);
+ *  - witness: Raft only (log and vote), never a store, never clients (DESIGN §2).
+ * All three serve the admin API on the Unix socket and, if configured, /metrics.
+ * stop() undoes everything in reverse order: no new work, VIP dropped before listeners close,
+ * in-flight deliveries answered, the log drained and closed, the store closed.
  */
 export interface DaemonDetails {
   dev: boolean;
   dataDir: string;
-  listeners: Record<ListenerKind, { host: string; port: number }>;
+  /** 'single' without a cluster section. */
+  kind: 'single' | 'data' | 'witness';
+  nodeId: string | undefined;
+  /** Bound listeners of a single node; a cluster member opens them later, on the VIP. */
+  listeners: ListenerAddresses | undefined;
+  /** Where a cluster's data member serves while leader (the VIP, or `listen` without one). */
+  serviceHost: string | undefined;
   imapPorts: { port: number; imapsPort: number };
+  smtpPorts: { mx: number; submission: number; submissions: number };
   adminSocket: string;
-  certFile: string;
+  certFile: string | undefined;
   demo: { address: string; password: string | undefined } | undefined;
+  metrics: string[];
 }
 
 type Closer = () => Promise<void>;
@@ -48,72 +64,81 @@ export class TandemDaemon {
   }
 
   private static async open(config: TandemConfig, logger: Logger, closers: Closer[]): Promise<TandemDaemon> {
-    const nowMs = Date.now;
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-    const store = await MailStore.open({ dataDir: config.dataDir }).catch((err: unknown) => {
-      // LevelDB's lock: the usual cause is a second tandemd on the same data dir.
-      if (/\block\b/i.test(String((err as { cause?: unknown }).cause ?? ''))) {
-        throw new Error(`data dir ${config.dataDir} is in use by another tandemd (its index lock is held); stop that one first`);
-      }
-      throw err;
-    });
-    closers.push(() => store.close());
-    const commandLog = await LocalCommandLog.open({ dir: join(config.dataDir, 'log'), store });
-    closers.push(() => commandLog.close());
-    logger.info({ dataDir: config.dataDir, appliedIndex: store.appliedIndex }, 'store open');
+    const kind = config.cluster === undefined ? 'single' : config.cluster.role;
+    const metrics = new DaemonMetrics(config.cluster?.nodeId ?? config.hostname, kind);
+    const base: Omit<DaemonDetails, 'listeners' | 'serviceHost' | 'certFile' | 'demo'> = {
+      dev: config.dev, dataDir: config.dataDir, kind, nodeId: config.cluster?.nodeId,
+      imapPorts: config.imap, smtpPorts: { mx: config.smtp.port, submission: config.smtp.submissionPort, submissions: config.smtp.submissionsPort },
+      adminSocket: config.admin.socketPath,
+      metrics: config.metrics ? config.metrics.listen.map((h) => `${h}:${config.metrics!.port}`) : [],
+    };
+    let daemon: TandemDaemon | undefined;
+    const uptimeMs = (): number => (daemon ? Date.now() - daemon.startedMs : 0);
 
-    for (const domain of config.domains) {
-      if (store.isLocalDomain(domain)) continue;
-      const result = await commandLog.propose({ type: 'domain.add', domain, timestampMs: nowMs() });
-      if (!result.ok) throw new Error(`config: domains: cannot add ${domain}: ${result.message}`);
+    if (kind === 'witness') {
+      const member = await ClusterMember.start({ cluster: config.cluster!, dataDir: config.dataDir, logger });
+      closers.push(() => member.stop());
+      metrics.setSource(memberMetricsSource(member, undefined));
+      await startAdminAndMetrics(config, logger, closers, metrics, member, undefined, undefined,
+        () => ({ version: '0.1.0', kind, uptimeMs: uptimeMs(), member: member.report() }));
+      daemon = new TandemDaemon({ ...base, listeners: undefined, serviceHost: undefined, certFile: undefined, demo: undefined }, closers);
+      return daemon;
     }
-    const demo = config.dev
-      ? await ensureDemoUser({ reader: store, commandLog, dataDir: config.dataDir, nowMs }, config.demoPassword)
-      : undefined;
 
+    const store = await openStore(config.dataDir);
+    closers.push(() => store.close());
+    logger.info({ dataDir: config.dataDir, appliedIndex: store.appliedIndex }, 'store open');
     const tls = config.tls
       ? { cert: readFileSync(config.tls.certFile, 'utf8'), key: readFileSync(config.tls.keyFile, 'utf8'), certFile: config.tls.certFile }
       : await ensureDevCertificate(config.dataDir, config.hostname);
 
-    const intake = await SmtpIntake.start({
-      hostname: config.hostname,
-      listenHost: config.listenHost,
-      ports: { mx: config.smtp.port, submission: config.smtp.submissionPort, submissions: config.smtp.submissionsPort },
-      tls,
-      messageSizeBytesMax: config.smtp.messageSizeBytesMax,
-      reader: store,
-      commandLog,
-      logger: logger.child({ component: 'smtp' }),
-      nowMs,
-    });
-    // Closed before the log: in-flight deliveries still need it to get their reply.
-    closers.push(() => intake.close());
-
-    const listeners = { mx: intake.address('mx'), submission: intake.address('submission'), submissions: intake.address('submissions') };
-    const details: DaemonDetails = {
-      dev: config.dev, dataDir: config.dataDir, listeners, imapPorts: config.imap,
-      adminSocket: config.admin.socketPath, certFile: tls.certFile, demo,
-    };
-    let daemon: TandemDaemon | undefined;
-    const operations = new AdminOperations({
-      reader: store, commandLog, nowMs,
-      status: () => ({
-        version: '0.1.0',
-        dev: config.dev,
-        uptimeMs: daemon ? Date.now() - daemon.startedMs : 0,
-        appliedIndex: store.appliedIndex,
-        dataDir: config.dataDir,
-        listeners,
-        domains: store.listDomains().length,
-        users: store.listUsers().length,
-        deliveriesInFlight: intake.deliveriesInFlight,
+    if (kind === 'single') {
+      const commandLog = await LocalCommandLog.open({ dir: join(config.dataDir, 'log'), store });
+      closers.push(() => commandLog.close());
+      await ensureDomains(config, store, commandLog, logger, true);
+      const demo = config.dev ? await ensureDemoUser({ reader: store, commandLog, dataDir: config.dataDir, nowMs: Date.now }, config.demoPassword) : undefined;
+      const services = new MailServices({ config, store, commandLog, tls, logger, metrics });
+      const listeners = await services.openOn(config.listenHost);
+      // Closed before the log: in-flight deliveries still need it to get their reply.
+      closers.push(() => services.close());
+      metrics.setSource({ member: () => undefined, smtpDeliveriesInFlight: () => services.deliveriesInFlight, imapSessions: () => services.imapSessions });
+      await startAdminAndMetrics(config, logger, closers, metrics, undefined, store, commandLog, () => ({
+        version: '0.1.0', dev: config.dev, uptimeMs: uptimeMs(), appliedIndex: store.appliedIndex, dataDir: config.dataDir, listeners,
+        domains: store.listDomains().length, users: store.listUsers().length, deliveriesInFlight: services.deliveriesInFlight,
         commandLog: commandLog.stats(),
-      }),
+      }));
+      daemon = new TandemDaemon({ ...base, listeners, serviceHost: undefined, certFile: tls.certFile, demo }, closers);
+      return daemon;
+    }
+
+    // A data member: the listeners open when this member leads and holds the VIP.
+    const serviceHost = config.cluster!.vip?.address ?? config.listenHost;
+    let services: MailServices | undefined;
+    let commandLog: CommandLog | undefined;
+    const member = await ClusterMember.start({
+      cluster: config.cluster!, dataDir: config.dataDir, logger, store,
+      listeners: {
+        open: async () => {
+          if (!services || !commandLog) throw new Error('the daemon is still starting');
+          await ensureDomains(config, store, commandLog, logger, false);
+          const addresses = await services.openOn(serviceHost);
+          logger.info({ listeners: addresses }, 'SMTP and IMAP open');
+        },
+        close: async () => { await services?.close(); },
+      },
     });
-    const token = readOrCreateSecret(join(config.dataDir, 'admin.token'));
-    const admin = await AdminServer.start({ socketPath: config.admin.socketPath, token, operations, logger: logger.child({ component: 'admin' }) });
-    closers.push(() => admin.close());
-    daemon = new TandemDaemon(details, closers);
+    closers.push(() => member.stop());
+    commandLog = member.commandLog!;
+    services = new MailServices({ config, store, commandLog, tls, logger, metrics });
+    metrics.setSource(memberMetricsSource(member, services));
+    const mailServices = services;
+    await startAdminAndMetrics(config, logger, closers, metrics, member, store, commandLog, () => ({
+      version: '0.1.0', kind, uptimeMs: uptimeMs(), appliedIndex: store.appliedIndex, dataDir: config.dataDir,
+      listeners: mailServices.addresses() ?? null, domains: store.listDomains().length, users: store.listUsers().length,
+      deliveriesInFlight: mailServices.deliveriesInFlight, member: member.report(), commandLog: member.commandLog!.stats(),
+    }));
+    daemon = new TandemDaemon({ ...base, listeners: undefined, serviceHost, certFile: tls.certFile, demo: undefined }, closers);
     return daemon;
   }
 
@@ -121,6 +146,74 @@ export class TandemDaemon {
   stop(logger: Logger): Promise<void> {
     this.stopping ??= closeAll(this.closers, logger);
     return this.stopping;
+  }
+}
+
+async function openStore(dataDir: string): Promise<MailStore> {
+  return MailStore.open({ dataDir }).catch((err: unknown) => {
+    // LevelDB's lock: the usual cause is a second tandemd on the same data dir.
+    if (/\block\b/i.test(String((err as { cause?: unknown }).cause ?? ''))) {
+      throw new Error(`data dir ${dataDir} is in use by another tandemd (its index lock is held); stop that one first`);
+    }
+    throw err;
+  });
+}
+
+/**
+ * Configured domains are added when missing: at start on a single node (a failure stops it); by a
+ * new cluster leader before it opens its listeners (a failure is logged: an admin can add them).
+ */
+async function ensureDomains(config: TandemConfig, reader: StoreReader, commandLog: CommandLog, logger: Logger, fatal: boolean): Promise<void> {
+  for (const domain of config.domains) {
+    if (reader.isLocalDomain(domain)) continue;
+    try {
+      const result = await commandLog.propose({ type: 'domain.add', domain, timestampMs: Date.now() });
+      if (!result.ok && result.error !== 'EXISTS') throw new Error(result.message);
+    } catch (err) {
+      if (fatal) throw new Error(`config: domains: cannot add ${domain}: ${(err as Error).message}`);
+      logger.warn({ err, domain }, 'cannot add a configured domain now; add it with `tandem domain add`');
+    }
+  }
+}
+
+function memberMetricsSource(member: ClusterMember, services: MailServices | undefined): Parameters<DaemonMetrics['setSource']>[0] {
+  return {
+    member: () => {
+      const r = member.report();
+      const lagEntries: Record<string, number> = {};
+      for (const [id, p] of Object.entries(r.peers)) lagEntries[id] = p.lagEntries;
+      return { role: r.raftRole, term: r.term, commitIndex: r.commitIndex, appliedIndex: r.appliedIndex, lagEntries, vipHeld: r.vipHeld, serving: r.serving, degraded: r.degraded };
+    },
+    smtpDeliveriesInFlight: () => services?.deliveriesInFlight ?? 0,
+    imapSessions: () => services?.imapSessions ?? 0,
+  };
+}
+
+async function startAdminAndMetrics(
+  config: TandemConfig, logger: Logger, closers: Closer[], metrics: DaemonMetrics, member: ClusterMember | undefined,
+  store: MailStore | undefined, commandLog: CommandLog | undefined, status: () => Record<string, unknown>,
+): Promise<void> {
+  const statusToken = config.cluster ? memberStatusToken(readClusterSecret(config.cluster.secretFile)) : '';
+  const operations = new AdminOperations({
+    reader: store, commandLog, nowMs: Date.now, status,
+    extra: member && config.cluster ? clusterAdminHandlers({
+      member, store, cluster: config.cluster, metricsPort: config.metrics?.port, statusToken, dataDir: config.dataDir,
+      restart: () => {
+        logger.warn({ exitCode: restartExitCode }, 'force-single: restarting as a one-member cluster');
+        process.exitCode = restartExitCode;
+        process.kill(process.pid, 'SIGTERM');
+      },
+    }) : {},
+  });
+  const token = readOrCreateSecret(join(config.dataDir, 'admin.token'));
+  const admin = await AdminServer.start({ socketPath: config.admin.socketPath, token, operations, logger: logger.child({ component: 'admin' }) });
+  closers.push(() => admin.close());
+  if (config.metrics) {
+    const server = await MetricsServer.start({
+      hosts: config.metrics.listen, port: config.metrics.port, render: () => metrics.render(), logger,
+      ...(member ? { member: { token: statusToken, report: () => member.report() } } : {}),
+    });
+    closers.push(() => server.close());
   }
 }
 

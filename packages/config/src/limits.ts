@@ -80,10 +80,32 @@ export const limits = {
   dedupeKeyBytesMax: 256,
   /** Store: expired dedupe keys removed per apply, so one apply never stalls on a large backlog. */
   dedupePrunePerApplyMax: 100,
-  /** Store: message files written (and fsynced) ahead of apply, in parallel so their fsyncs share journal commits. Over it: apply writes the file itself. */
+  /**
+   * Store: message files written ahead of apply (message-staging.ts), while the log makes their entries
+   * durable. Over it: apply writes the file itself.
+   */
   stagedMessagesMax: 64,
-  /** Store: log entries of message commands applied under one commit (one fsync per directory, one LevelDB batch). The rest wait for the next commit. */
+  /** Store: log entries of message commands applied under one commit (one LevelDB batch). The rest wait for the next commit. */
   applyBatchEntriesMax: 256,
+  /**
+   * Store: entries applied since the last checkpoint before the next one starts in the background (it
+   * fsyncs what they wrote, docs/architecture.md "Durability: the log, then checkpoints"). Reached: a
+   * checkpoint starts while applies go on. The log keeps at least these entries, and a power cut makes
+   * recovery apply (or redo the files of) at most about this many again.
+   */
+  checkpointEntriesMax: 1000,
+  /** Store: a checkpoint starts at least this often while anything applied is not yet checkpointed. */
+  checkpointIntervalMs: 1000,
+  /**
+   * Store: files and directories written since the last checkpoint, remembered so it can fsync them.
+   * Half of it starts a checkpoint; reached: the next apply waits until a checkpoint has synced them.
+   */
+  checkpointPathsMax: 20_000,
+  /**
+   * Store: fsyncs one checkpoint keeps in flight (they share journal commits). Also capped at half of
+   * libuv's thread pool (UV_THREADPOOL_SIZE), so applies and LevelDB always find a free thread.
+   */
+  checkpointFsyncsInFlightMax: 8,
   /**
    * Store: expunged UIDs remembered per mailbox for QRESYNC (RFC 7162 §3.2.5.2, VANISHED). Over it: the
    * oldest expunge records are dropped and the mailbox's expunge-history floor rises to the MODSEQ of the
@@ -131,9 +153,10 @@ export const limits = {
   /**
    * IMAP: commands per second per session (token bucket that holds imapCommandBurstMax). Over it: the
    * session runs the next command only when a token is due (and stops reading meanwhile); nothing is refused.
+   * High enough for sync clients that pipeline one UID FETCH per message (mbsync: ~1000 in a burst).
    */
-  imapCommandsPerSecondMax: 200,
-  imapCommandBurstMax: 400,
+  imapCommandsPerSecondMax: 5_000,
+  imapCommandBurstMax: 10_000,
   /** IMAP: inactivity autologout once logged in (RFC 9051 §5.4: at least 30 minutes). Over it: "* BYE Autologout", closed. */
   imapIdleTimeoutMs: 30 * 60 * 1000,
   /** IMAP: inactivity before login (RFC 9051 §5.4 allows a shorter timer then). Over it: "* BYE Autologout", closed. */
@@ -168,6 +191,53 @@ export const limits = {
    * treated as an opaque leaf (its bytes stay readable through BODY[section]).
    */
   mimeDepthMax: 100,
+  /**
+   * Replication (the Raft log, packages/replication): a log segment file grows to about this size, then
+   * the next one starts (the full one fsynced first); segments wholly below a snapshot are deleted.
+   */
+  raftLogSegmentBytesMax: 64 * 1024 * 1024,
+  /**
+   * Replication: the largest log entry (one command: a message of messageSizeBytesMax plus its
+   * envelope). Over it: propose() rejects with ProposalRejectedError, nothing proposed.
+   */
+  raftEntryBytesMax: 64 * 1024 * 1024,
+  /** Replication: recently appended entries kept in memory for followers' reads; oldest evicted past it (then read from disk). */
+  raftEntryCacheBytesMax: 16 * 1024 * 1024,
+  /** Replication: one transport frame (after its length prefix). Over it: the connection is closed as a protocol error. */
+  raftFrameBytesMax: 72 * 1024 * 1024,
+  /**
+   * Replication: bytes queued or in the socket per peer link. Over it: the message is dropped and the
+   * peer reported unreachable; the leader falls back to probing it (Raft retransmits).
+   */
+  raftPeerInflightBytesMax: 32 * 1024 * 1024,
+  /** Replication: a peer connection's authentication handshake. Not done within it: the connection is closed. */
+  raftHandshakeTimeoutMs: 2_000,
+  /** Replication: snapshot stream chunk; and chunks sent but not yet acknowledged (bounds a transfer's memory). */
+  raftSnapshotChunkBytes: 1024 * 1024,
+  raftSnapshotChunksInFlightMax: 4,
+  /** Replication: proposals waiting for their entry to apply. Over it: ProposalRejectedError, nothing proposed. */
+  raftProposalsPendingMax: 10_000,
+  /** Raft: entry bytes in one appendEntries message (at least one entry always goes); a larger batch is split. */
+  raftMessageBytesMax: 1024 * 1024,
+  /** Raft: appendEntries messages in flight to one follower; when reached, more wait for its acknowledgements. */
+  raftInflightMessagesMax: 256,
+  /** Raft: bytes proposed on the leader and not yet committed. Over it: new proposals are rejected (ProposalRejectedError). */
+  raftUncommittedBytesMax: 256 * 1024 * 1024,
+  /**
+   * Cluster: `tandem cluster status` waits this long for each other member's status (its metrics
+   * listener, /v1/member). Over it: that member is shown "unreachable" with the reason.
+   */
+  clusterMemberStatusTimeoutMs: 1_500,
+  /**
+   * Cluster: `tandem cluster transfer` waits this long for the target to lead. Over it: the command
+   * fails with TRANSFER_TIMEOUT (the Raft core aborts the transfer after an election timeout and the
+   * old leader, fenced in its term, hands over again every clusterFencedHandOverRetryMs).
+   */
+  clusterTransferWaitMs: 5_000,
+  /** Cluster: a leader that may not serve in its term (lease lapsed, VIP lost) retries handing leadership over this often. */
+  clusterFencedHandOverRetryMs: 1_000,
+  /** Cluster: a hand-over waits at most this long for the VIP guard to release the address; then it proceeds (the guard drops it by itself at its lease). */
+  clusterVipReleaseWaitMs: 10_000,
 } as const;
 
 export type Limits = typeof limits;

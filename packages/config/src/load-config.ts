@@ -3,6 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { limits } from './limits.js';
 import type { TandemConfig } from './tandem-config.js';
+import type { MemberRole } from './cluster-config.js';
+import { clusterSecretBytesMin } from './cluster-secret.js';
 import { validateConfig } from './validate-config.js';
 
 /** One value set from the command line, e.g. { key: 'smtp.port', value: 3525, label: '--smtp-port' }. */
@@ -21,6 +23,8 @@ export interface LoadConfigOptions {
   overrides?: readonly ConfigOverride[];
   /** Base for relative paths when there is no file (and for the file path itself). */
   cwd: string;
+  /** --role data|witness from the command line. */
+  role?: MemberRole | undefined;
 }
 
 /**
@@ -40,9 +44,10 @@ export function loadConfig(options: LoadConfigOptions): TandemConfig {
     setPath(tree, override.key, override.value);
     keyLabels.set(override.key, override.label);
   }
-  const config = validateConfig(tree, { dev: options.dev, baseDir, keyLabels });
+  const config = validateConfig(tree, { dev: options.dev, baseDir, keyLabels, role: options.role });
+  const problems: ConfigProblem[] = [];
+  if (config.cluster) checkSecretFile(config.cluster.secretFile, problems);
   if (config.tls) {
-    const problems: ConfigProblem[] = [];
     for (const key of ['certFile', 'keyFile'] as const) {
       const path = config.tls[key];
       try {
@@ -51,9 +56,22 @@ export function loadConfig(options: LoadConfigOptions): TandemConfig {
         problems.push({ key: `tls.${key}`, problem: `cannot read ${JSON.stringify(path)} (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
       }
     }
-    if (problems.length > 0) throw new ConfigError(problems);
   }
+  if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** The secret is read again at start; checked here so a wrong path is a config error, not a crash. */
+function checkSecretFile(path: string, problems: ConfigProblem[]): void {
+  try {
+    const sizeBytes = statSync(path).size;
+    accessSync(path, constants.R_OK);
+    if (sizeBytes < clusterSecretBytesMin) {
+      problems.push({ key: 'cluster.secretFile', problem: `${JSON.stringify(path)} holds ${sizeBytes} bytes; a cluster secret needs at least ${clusterSecretBytesMin} (tandem cluster init writes one)` });
+    }
+  } catch (err) {
+    problems.push({ key: 'cluster.secretFile', problem: `cannot read ${JSON.stringify(path)} (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+  }
 }
 
 function readJsonFile(file: string): Record<string, unknown> {

@@ -2,6 +2,8 @@
  * The validated configuration of one tandemd process. Everything here has been checked by
  * validateConfig(); paths are absolute.
  */
+import type { ClusterConfig, MemberRole } from './cluster-config.js';
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface TlsConfig {
@@ -40,6 +42,22 @@ export interface TandemConfig {
   log: { level: LogLevel };
   /** Dev mode only: the demo user's password (otherwise generated once and kept in the data dir). */
   demoPassword: string | undefined;
+  /**
+   * `data` (store, SMTP and IMAP while leader) or `witness` (Raft log only, never clients, never the
+   * VIP; DESIGN §2). From this node's entry in cluster.members; `data` without a cluster.
+   */
+  role: MemberRole;
+  /** Absent: one node on its own, with the local command log (dev mode, single-node installs). */
+  cluster: ClusterConfig | undefined;
+  /** Prometheus `/metrics` over HTTP; absent: no metrics listener. */
+  metrics: MetricsConfig | undefined;
+}
+
+export interface MetricsConfig {
+  /** Same port on every address (and on every member: `tandem cluster status` asks the others there). */
+  port: number;
+  /** Addresses to listen on: loopback, and the cluster links for scraping; never the VIP. */
+  listen: string[];
 }
 
 export const logLevels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];

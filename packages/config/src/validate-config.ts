@@ -1,11 +1,14 @@
 import { isIP } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
-import { ConfigError, type ConfigProblem } from './config-error.js';
+import { ConfigError } from './config-error.js';
+import { Checker, describe, type Tree } from './config-checker.js';
 import { limits } from './limits.js';
+import type { MemberRole } from './cluster-config.js';
+import { validateCluster } from './validate-cluster.js';
 import {
   devDefaults, logLevels, productionDefaults,
-  type LogLevel, type TandemConfig, type TlsConfig,
+  type LogLevel, type MetricsConfig, type TandemConfig, type TlsConfig,
 } from './tandem-config.js';
 
 /**
@@ -21,78 +24,13 @@ export interface ValidateOptions {
   baseDir: string;
   /** Keys set from the command line, labelled with their flag so errors name what the user typed. */
   keyLabels?: ReadonlyMap<string, string>;
+  /** --role given on the command line: must agree with this node's entry in cluster.members. */
+  role?: MemberRole | undefined;
 }
 
 /** Linux sun_path is 108 bytes including the terminating NUL. */
 const unixSocketPathBytesMax = 107;
 const dnsNamePattern = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
-
-type Tree = Record<string, unknown>;
-
-class Checker {
-  readonly problems: ConfigProblem[] = [];
-  constructor(private readonly labels: ReadonlyMap<string, string>) {}
-
-  fail(key: string, problem: string): undefined {
-    this.problems.push({ key: this.labels.get(key) ?? key, problem });
-    return undefined;
-  }
-
-  /** An optional nested object; unknown keys in it are reported. */
-  object(parent: Tree, key: string, path: string, known: readonly string[]): Tree {
-    const value = parent[key];
-    if (value === undefined) return {};
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      this.fail(path, `must be an object, got ${describe(value)}`);
-      return {};
-    }
-    this.unknownKeys(value as Tree, path, known);
-    return value as Tree;
-  }
-
-  unknownKeys(tree: Tree, path: string, known: readonly string[]): void {
-    for (const key of Object.keys(tree)) {
-      if (!known.includes(key)) {
-        const at = path ? `${path}.${key}` : key;
-        this.fail(at, `unknown key (known keys${path ? ` of ${path}` : ''}: ${known.join(', ')})`);
-      }
-    }
-  }
-
-  integer(tree: Tree, key: string, path: string, min: number, max: number, fallback: number): number {
-    const value = tree[key];
-    if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      return this.fail(path, `must be an integer ${min}–${max}, got ${describe(value)}`) ?? fallback;
-    }
-    return value;
-  }
-
-  string(tree: Tree, key: string, path: string, fallback: string): string;
-  string(tree: Tree, key: string, path: string, fallback: undefined): string | undefined;
-  string(tree: Tree, key: string, path: string, fallback: string | undefined): string | undefined {
-    const value = tree[key];
-    if (value === undefined) return fallback;
-    if (typeof value !== 'string' || value.length === 0) {
-      return this.fail(path, `must be a non-empty string, got ${describe(value)}`) ?? fallback;
-    }
-    return value;
-  }
-
-  boolean(tree: Tree, key: string, path: string, fallback: boolean): boolean {
-    const value = tree[key];
-    if (value === undefined) return fallback;
-    if (typeof value !== 'boolean') return this.fail(path, `must be true or false, got ${describe(value)}`) ?? fallback;
-    return value;
-  }
-}
-
-function describe(value: unknown): string {
-  if (Array.isArray(value)) return 'an array';
-  if (value === null) return 'null';
-  if (typeof value === 'object') return 'an object';
-  return JSON.stringify(value) ?? String(value);
-}
 
 export function validateConfig(raw: unknown, options: ValidateOptions): TandemConfig {
   const check = new Checker(options.keyLabels ?? new Map());
@@ -100,7 +38,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions): TandemCo
     throw new ConfigError([{ key: '(top level)', problem: `must be a JSON object, got ${describe(raw)}` }]);
   }
   const tree = raw as Tree;
-  check.unknownKeys(tree, '', ['dev', 'dataDir', 'hostname', 'listen', 'smtp', 'imap', 'tls', 'domains', 'admin', 'log', 'demoPassword']);
+  check.unknownKeys(tree, '', ['dev', 'dataDir', 'hostname', 'listen', 'smtp', 'imap', 'tls', 'domains', 'admin', 'log', 'demoPassword', 'cluster', 'metrics']);
 
   const dev = options.dev || check.boolean(tree, 'dev', 'dev', false);
   const defaults = dev ? devDefaults : productionDefaults;
@@ -128,8 +66,12 @@ export function validateConfig(raw: unknown, options: ValidateOptions): TandemCo
     ['imap.port', imap.port], ['imap.imapsPort', imap.imapsPort],
   ]);
 
-  const tls = readTls(check, tree, options.baseDir, dev);
-  const domains = readDomains(check, tree, dev);
+  const cluster = validateCluster(check, tree, options.baseDir, options.role);
+  const role = cluster?.role ?? options.role ?? 'data';
+  if (role === 'witness') refuseClientKeys(check, tree);
+  const tls = role === 'witness' ? undefined : readTls(check, tree, options.baseDir, dev);
+  const domains = role === 'witness' ? [] : readDomains(check, tree, dev);
+  const metrics = readMetrics(check, tree);
   const adminTree = check.object(tree, 'admin', 'admin', ['socketPath']);
   const socketPath = resolve(options.baseDir, check.string(adminTree, 'socketPath', 'admin.socketPath', resolve(dataDir, 'admin.sock')));
   if (Buffer.byteLength(socketPath) > unixSocketPathBytesMax) {
@@ -146,7 +88,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions): TandemCo
   if (check.problems.length > 0) throw new ConfigError(check.problems);
   return {
     dev, dataDir, hostname, listenHost, smtp, imap, tls, domains,
-    admin: { socketPath }, log: { level: level as LogLevel }, demoPassword,
+    admin: { socketPath }, log: { level: level as LogLevel }, demoPassword, role, cluster, metrics,
   };
 }
 
@@ -186,4 +128,29 @@ function readDomains(check: Checker, tree: Tree, dev: boolean): string[] {
     }
   });
   return domains;
+}
+
+/** A witness serves no clients (DESIGN §2): client-side keys in its config are a mistake worth naming. */
+function refuseClientKeys(check: Checker, tree: Tree): void {
+  for (const key of ['listen', 'smtp', 'imap', 'tls', 'domains', 'demoPassword']) {
+    if (tree[key] !== undefined) check.fail(key, 'a witness serves no clients (DESIGN §2); remove this key from its config');
+  }
+}
+
+function readMetrics(check: Checker, tree: Tree): MetricsConfig | undefined {
+  if (tree.metrics === undefined) return undefined;
+  const m = check.object(tree, 'metrics', 'metrics', ['port', 'listen']);
+  const port = check.integer(m, 'port', 'metrics.port', 1, 65535, 0);
+  if (m.port === undefined) check.fail('metrics.port', 'required, e.g. 9465');
+  const value = m.listen ?? ['127.0.0.1'];
+  if (!Array.isArray(value) || value.length === 0) {
+    check.fail('metrics.listen', `must be a non-empty array of IP addresses, got ${describe(value)}`);
+    return undefined;
+  }
+  const listen: string[] = [];
+  value.forEach((item: unknown, i) => {
+    if (typeof item !== 'string' || isIP(item) === 0) check.fail(`metrics.listen[${i}]`, `must be an IP address, got ${describe(item)}`);
+    else if (!listen.includes(item)) listen.push(item);
+  });
+  return { port, listen };
 }

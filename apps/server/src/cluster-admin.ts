@@ -1,0 +1,145 @@
+import { request } from 'node:http';
+import { limits, type ClusterConfig } from '@tandem/config';
+import type { MailStore } from '@tandem/store';
+import { AdminRequestError } from './admin-errors.js';
+import type { AdminArgs, AdminHandler } from './admin-operations.js';
+import type { ClusterMember, MemberStatusReport } from './cluster-member.js';
+import { rewriteAsSingleMember } from './force-single.js';
+
+/**
+ * The cluster's admin operations, served by any member's admin socket:
+ *  - cluster.status: this member's report plus every other member's (fetched from its metrics
+ *    listener, /v1/member, with the token derived from the cluster secret), and the summary an
+ *    operator asks for: who leads, who holds the VIP, degraded or not, lag per member;
+ *  - cluster.transfer {to?}: planned switchover from the leader (this member must lead);
+ *  - cluster.member: this member's report alone;
+ *  - cluster.force {confirm}: the break-glass force-single (force-single.ts), then a restart;
+ *  - store.digest (data members): the applied index and a digest of the whole store.
+ */
+export interface ClusterAdminOptions {
+  member: ClusterMember;
+  dataDir: string;
+  /** Ends the daemon so that the service manager starts it again (force-single). */
+  restart: () => void;
+  /** Data members: the store, for store.digest. */
+  store?: MailStore | undefined;
+  cluster: ClusterConfig;
+  /** Port of every member's metrics listener; undefined: other members cannot be asked. */
+  metricsPort: number | undefined;
+  statusToken: string;
+}
+
+export type MemberEntry = (MemberStatusReport & { reachable: true }) | { id: string; role: string; reachable: false; error: string };
+
+export interface ClusterStatus {
+  nodeId: string;
+  leader: string | null;
+  term: number;
+  vipHolders: string[];
+  degraded: boolean;
+  members: MemberEntry[];
+}
+
+const memberFetchTimeoutMs = limits.clusterMemberStatusTimeoutMs;
+const transferWaitMs = limits.clusterTransferWaitMs;
+
+export function clusterAdminHandlers(options: ClusterAdminOptions): Record<string, AdminHandler> {
+  return {
+    'cluster.member': async () => options.member.report(),
+    'cluster.status': async () => clusterStatus(options),
+    'cluster.transfer': async (args) => transfer(options, args),
+    'cluster.force': async (args) => forceSingle(options, args),
+    // Both data nodes must build the same store (DESIGN §3): compare digests at equal applied indexes.
+    ...(options.store ? { 'store.digest': async () => ({ appliedIndex: options.store!.appliedIndex, digest: await options.store!.stateDigest() }) } : {}),
+  };
+}
+
+async function clusterStatus(options: ClusterAdminOptions): Promise<ClusterStatus> {
+  const own = options.member.report();
+  const members: MemberEntry[] = await Promise.all(options.cluster.members.map(async (m): Promise<MemberEntry> => {
+    if (m.id === own.id) return { ...own, reachable: true };
+    if (options.metricsPort === undefined) return { id: m.id, role: m.role, reachable: false, error: 'no metrics listener configured here, so other members cannot be asked' };
+    const errors: string[] = [];
+    for (const address of m.addresses) {
+      try {
+        const report = await fetchMember(address.host, options.metricsPort, options.statusToken);
+        if (report.id !== m.id) throw new Error(`answered as member ${report.id}: is metrics.port the same on every member?`);
+        return { ...report, reachable: true };
+      } catch (err) {
+        errors.push(`${address.host}: ${(err as Error).message}`);
+      }
+    }
+    return { id: m.id, role: m.role, reachable: false, error: errors.join('; ') };
+  }));
+  const reachable = members.filter((m): m is MemberStatusReport & { reachable: true } => m.reachable);
+  const term = Math.max(...reachable.map((m) => m.term));
+  const leaderEntry = reachable.find((m) => m.raftRole === 'leader' && m.term === term);
+  return {
+    nodeId: own.id,
+    leader: leaderEntry?.id ?? reachable.find((m) => m.term === term && m.leader !== null)?.leader ?? null,
+    term,
+    vipHolders: reachable.filter((m) => m.vipHeld).map((m) => m.id),
+    degraded: leaderEntry?.degraded ?? false,
+    members,
+  };
+}
+
+function fetchMember(host: string, port: number, token: string): Promise<MemberStatusReport> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port, path: '/v1/member', method: 'GET', headers: { authorization: `Bearer ${token}` }, timeout: memberFetchTimeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`));
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as MemberStatusReport);
+        } catch {
+          reject(new Error('answer is not JSON'));
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${memberFetchTimeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function transfer(options: ClusterAdminOptions, args: AdminArgs): Promise<unknown> {
+  const s = options.member.node.status();
+  if (s.role !== 'leader') {
+    throw new AdminRequestError(409, 'NOT_LEADER', `this member (${s.id}) is not the leader${s.leader ? `; run this on ${s.leader}` : ' and no leader is known'}`);
+  }
+  const dataPeers = s.membership.voters.filter((id) => id !== s.id && !s.membership.witnesses.includes(id));
+  const to = args.to === undefined ? dataPeers[0] : args.to;
+  if (typeof to !== 'string' || !dataPeers.includes(to)) {
+    throw new AdminRequestError(400, 'INVALID', `--to must be another data member (${dataPeers.join(', ') || 'none'}); a witness never leads`);
+  }
+  const startedMs = Date.now();
+  await options.member.transferTo(to);
+  const deadline = startedMs + transferWaitMs;
+  while (Date.now() < deadline) {
+    const now = options.member.node.status();
+    if (now.leader === to && now.term > s.term) return { from: s.id, to, term: now.term, tookMs: Date.now() - startedMs };
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new AdminRequestError(504, 'TRANSFER_TIMEOUT', `${to} did not take over within ${transferWaitMs} ms (is it up and caught up? see tandem cluster status)`);
+}
+
+/** Exit status asking the service manager for a restart (EX_TEMPFAIL; systemd Restart=on-failure). */
+export const restartExitCode = 75;
+
+async function forceSingle(options: ClusterAdminOptions, args: AdminArgs): Promise<unknown> {
+  if (args.confirm !== 'yes-i-understand') throw new AdminRequestError(400, 'REFUSED', 'force-single needs the confirmation "yes-i-understand"');
+  const { member, store } = options;
+  if (member.cluster.role !== 'data' || store === undefined) throw new AdminRequestError(400, 'INVALID', 'only a data member can serve alone; a witness has no mail');
+  const s = member.node.status();
+  if (s.membership.voters.length === 1) throw new AdminRequestError(409, 'INVALID', `${s.id} is already a one-member cluster`);
+  if (s.leader !== null) {
+    throw new AdminRequestError(409, 'HAS_QUORUM', `member ${s.leader} leads term ${s.term}: the cluster has a quorum, nothing to force (force-single is for when the witness and the other data node are both gone)`);
+  }
+  await member.stop();
+  const result = await rewriteAsSingleMember({ dataDir: options.dataDir, selfId: s.id, store, appliedIndex: member.node.status().appliedIndex, term: s.term });
+  setTimeout(() => options.restart(), 200);
+  return { ...result, restarting: true };
+}

@@ -1,0 +1,88 @@
+import { PrometheusRegistry, type Counter, type Histogram, type MetricSample } from './prometheus-registry.js';
+
+/**
+ * tandemd's Prometheus series (`/metrics`): Raft role, term, commit and applied index, replication
+ * lag per member, VIP held, degraded; SMTP and IMAP writes by command and outcome with their
+ * latency (propose → answer: what a client waits for its 250 / OK), sessions in progress.
+ * Gauges read the live state at scrape time through a MetricsSource.
+ */
+export interface MemberMetrics {
+  role: string;
+  term: number;
+  commitIndex: number;
+  appliedIndex: number;
+  /** Leader only: commitIndex − matchIndex per other member. */
+  lagEntries: Record<string, number>;
+  vipHeld: boolean;
+  serving: boolean;
+  degraded: boolean;
+}
+
+export interface MetricsSource {
+  member(): MemberMetrics | undefined;
+  smtpDeliveriesInFlight(): number;
+  imapSessions(): number;
+}
+
+export interface ProtocolMeter {
+  observe(commandType: string, outcome: 'ok' | 'failed' | 'refused' | 'unknown' | 'error', seconds: number): void;
+}
+
+const latencyBucketsSeconds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const roles = ['leader', 'follower', 'candidate', 'preCandidate'];
+
+export class DaemonMetrics {
+  readonly registry = new PrometheusRegistry();
+  private source: MetricsSource | undefined;
+  private readonly writes: Record<'smtp' | 'imap', { total: Counter; seconds: Histogram }>;
+
+  constructor(readonly nodeId: string, readonly nodeRole: 'data' | 'witness' | 'single') {
+    const r = this.registry;
+    const member = (): MemberMetrics | undefined => this.source?.member();
+    const one = (value: number | undefined): MetricSample[] => (value === undefined ? [] : [{ labels: {}, value }]);
+    r.gauge('tandem_node_info', 'This member: id and configured role (value 1).', () => [{ labels: { node: nodeId, role: nodeRole }, value: 1 }]);
+    r.gauge('tandem_raft_role', 'Raft role of this member (1 for the current role).', () => {
+      const m = member();
+      return m ? roles.map((role) => ({ labels: { role }, value: m.role === role ? 1 : 0 })) : [];
+    });
+    r.gauge('tandem_raft_term', 'Current Raft term.', () => one(member()?.term));
+    r.gauge('tandem_raft_commit_index', 'Highest log index known committed.', () => one(member()?.commitIndex));
+    r.gauge('tandem_raft_applied_index', 'Highest log index applied to the store here.', () => one(member()?.appliedIndex));
+    r.gauge('tandem_raft_replication_lag_entries', 'Leader only: commit index minus the member\'s match index.', () =>
+      Object.entries(member()?.lagEntries ?? {}).map(([peer, value]) => ({ labels: { member: peer }, value })));
+    r.gauge('tandem_vip_held', '1 while this member holds the virtual IP.', () => one(member() ? Number(member()!.vipHeld) : undefined));
+    r.gauge('tandem_serving', '1 while this member has its SMTP/IMAP listeners open.', () => one(member() ? Number(member()!.serving) : undefined));
+    r.gauge('tandem_cluster_degraded', 'Leader only: 1 while the other data node is down or catching up (writes on leader + witness).', () =>
+      one(member() ? Number(member()!.degraded) : undefined));
+    r.gauge('tandem_smtp_deliveries_in_flight', 'SMTP messages received and waiting for their commit.', () => one(this.source?.smtpDeliveriesInFlight()));
+    r.gauge('tandem_imap_sessions', 'IMAP sessions open.', () => one(this.source?.imapSessions()));
+    this.writes = {
+      smtp: {
+        total: r.counter('tandem_smtp_writes_total', 'SMTP writes (deliveries) by command and outcome.'),
+        seconds: r.histogram('tandem_smtp_write_seconds', 'SMTP write latency, propose to answer.', latencyBucketsSeconds),
+      },
+      imap: {
+        total: r.counter('tandem_imap_writes_total', 'IMAP writes (APPEND, STORE, COPY, EXPUNGE, …) by command and outcome.'),
+        seconds: r.histogram('tandem_imap_write_seconds', 'IMAP write latency, propose to answer.', latencyBucketsSeconds),
+      },
+    };
+  }
+
+  setSource(source: MetricsSource): void {
+    this.source = source;
+  }
+
+  protocol(name: 'smtp' | 'imap'): ProtocolMeter {
+    const { total, seconds } = this.writes[name];
+    return {
+      observe: (command, outcome, s) => {
+        total.inc({ command, outcome });
+        seconds.observe({ command }, s);
+      },
+    };
+  }
+
+  render(): string {
+    return this.registry.render();
+  }
+}

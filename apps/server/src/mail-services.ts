@@ -1,0 +1,90 @@
+import type { Logger } from 'pino';
+import type { TandemConfig } from '@tandem/config';
+import { ImapServer } from '@tandem/imap';
+import { SmtpIntake, type ListenerKind } from '@tandem/smtp';
+import type { CommandLog, MailStore } from '@tandem/store';
+import type { DaemonMetrics } from './daemon-metrics.js';
+import { MeteredCommandLog } from './metered-command-log.js';
+
+/**
+ * The client-facing listeners of a data node: SMTP intake (MX, submission, submissions) and IMAP
+ * (STARTTLS and implicit TLS), opened together on one address and closed together. A single node
+ * opens them at start; a cluster member opens them only while it leads and holds the VIP, and
+ * closes them when it lets go (SmtpIntake.close answers 421, ImapServer.close says `* BYE`).
+ * Each opening makes new servers: a listener never outlives the leadership it was opened for.
+ */
+export interface MailServicesOptions {
+  config: TandemConfig;
+  store: MailStore;
+  commandLog: CommandLog;
+  tls: { cert: string; key: string };
+  logger: Logger;
+  metrics: DaemonMetrics;
+}
+
+export type ListenerAddresses = Record<ListenerKind | 'imap' | 'imaps', { host: string; port: number }>;
+
+export class MailServices {
+  private smtp: SmtpIntake | undefined;
+  private imap: ImapServer | undefined;
+  private readonly smtpLog: MeteredCommandLog;
+  private readonly imapLog: MeteredCommandLog;
+
+  constructor(private readonly options: MailServicesOptions) {
+    this.smtpLog = new MeteredCommandLog(options.commandLog, options.metrics.protocol('smtp'));
+    this.imapLog = new MeteredCommandLog(options.commandLog, options.metrics.protocol('imap'));
+  }
+
+  get open(): boolean { return this.smtp !== undefined; }
+
+  get deliveriesInFlight(): number { return this.smtp?.deliveriesInFlight ?? 0; }
+
+  get imapSessions(): number { return this.imap?.sessionCount ?? 0; }
+
+  addresses(): ListenerAddresses | undefined {
+    if (!this.smtp || !this.imap) return undefined;
+    return {
+      mx: this.smtp.address('mx'), submission: this.smtp.address('submission'), submissions: this.smtp.address('submissions'),
+      imap: this.imap.address('imap'), imaps: this.imap.address('imaps'),
+    };
+  }
+
+  /** Opens every listener on `host`; on a failure, closes what opened and rethrows. */
+  async openOn(host: string): Promise<ListenerAddresses> {
+    if (this.smtp) throw new Error('mail listeners are already open');
+    const { config, store, tls, logger } = this.options;
+    const smtp = await SmtpIntake.start({
+      hostname: config.hostname,
+      listenHost: host,
+      ports: { mx: config.smtp.port, submission: config.smtp.submissionPort, submissions: config.smtp.submissionsPort },
+      tls,
+      messageSizeBytesMax: config.smtp.messageSizeBytesMax,
+      reader: store,
+      commandLog: this.smtpLog,
+      logger: logger.child({ component: 'smtp' }),
+      nowMs: Date.now,
+    });
+    const imap = new ImapServer({
+      reader: store, commandLog: this.imapLog, tls, host,
+      ports: { imap: config.imap.port, imaps: config.imap.imapsPort },
+      devLoopbackPlainAuth: config.dev, logger: logger.child({ component: 'imap' }), hostname: config.hostname,
+    });
+    try {
+      await imap.listen();
+    } catch (err) {
+      await smtp.close();
+      throw err;
+    }
+    this.smtp = smtp;
+    this.imap = imap;
+    return this.addresses()!;
+  }
+
+  /** SMTP sessions get 421 (after in-flight deliveries are answered), IMAP sessions `* BYE`. */
+  async close(): Promise<void> {
+    const { smtp, imap } = this;
+    this.smtp = undefined;
+    this.imap = undefined;
+    await Promise.all([smtp?.close(), imap?.close()]);
+  }
+}
