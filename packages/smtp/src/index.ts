@@ -1,7 +1,5 @@
 export { SmtpIntake, listenerKinds } from './smtp-intake.js';
 export type { SmtpIntakeOptions, ListenerKind } from './smtp-intake.js';
-export { AuthThrottle, defaultAuthThrottleLimits } from './auth-throttle.js';
-export type { AuthThrottleLimits } from './auth-throttle.js';
 export { SmtpReplyError } from './smtp-reply.js';
 export type { SmtpReply } from './smtp-reply.js';
 export { toSmtpReply } from './smtp-reply-for-error.js';

@@ -5,7 +5,7 @@ import { generate } from 'selfsigned';
 import {
   hashPassword, LocalCommandLog, MailStore, type ApplyResult, type Command, type CommandLog,
 } from '@tandem/store';
-import type { AuthThrottleLimits } from './auth-throttle.js';
+import type { AuthThrottleLimits } from '@tandem/store';
 import type { IntakeLogger } from './intake-logger.js';
 import { SmtpIntake } from './smtp-intake.js';
 

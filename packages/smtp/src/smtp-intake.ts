@@ -6,7 +6,7 @@ import type {
 } from 'smtp-server';
 import { limits } from '@tandem/config';
 import { canonicalAddress, hashPassword, verifyPassword, type CommandLog, type StoreReader } from '@tandem/store';
-import { AuthThrottle, type AuthThrottleLimits } from './auth-throttle.js';
+import { AuthThrottle, type AuthThrottleLimits } from '@tandem/store';
 import { collectMessage } from './collect-message.js';
 import { deliverMessage } from './deliver-message.js';
 import { checkRecipient } from './recipient-policy.js';

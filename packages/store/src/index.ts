@@ -32,3 +32,5 @@ export type { SnapshotReader } from './snapshot-reader.js';
 export { StoreSnapshotReceiver } from './store-snapshot-receiver.js';
 export type { RestoreSnapshotOptions, RestoreSummary } from './restore-snapshot.js';
 export { SnapshotCorruptError, SnapshotIndexMismatchError, StoreInUseError } from './store-errors.js';
+export { AuthThrottle, defaultAuthThrottleLimits } from './auth-throttle.js';
+export type { AuthThrottleLimits } from './auth-throttle.js';

@@ -4,7 +4,7 @@
  */
 import type { SecureContext } from 'node:tls';
 import type { CommandLog, StoreReader } from '@tandem/store';
-import type { AuthThrottle } from './auth-throttle.js';
+import type { AuthThrottle } from '@tandem/store';
 import type { ConnectionLimits } from './connection-limits.js';
 import type { ImapLogger } from './imap-logger.js';
 import type { MailboxChangeHub } from './mailbox-change-hub.js';
