@@ -5,18 +5,20 @@
  * the same run. Prints the median of each workload per server and the ratio Tandem/Dovecot
  * (first target: ≤ 2.0 on every line).
  *
- *   node --import tsx bench/imap.ts [--messages 10000] [--rounds 5] [--seed 1] [--cpu-prof] [--lift-rate-limit]
+ *   node --import tsx bench/imap.ts [--messages 10000] [--rounds 5] [--seed 1] [--only TEXT] [--cpu-prof] [--lift-rate-limit]
  *   npm run bench -- imap
  *
  * Noise: every workload runs once on each server as a warm-up (Dovecot builds its index and
  * cache, Tandem its message cache), then `rounds` times, alternating which server goes first.
  * The times include imapflow's parsing on the bench side, the same for both servers.
  * --cpu-prof runs the Tandem server child under `node --cpu-prof` and prints where its CPU went.
+ * --only (diagnostic) runs just the workloads whose name contains TEXT (case-insensitive), e.g.
+ * `--only body` to profile one line; a full run is the only one that answers acceptance 5.
  * --lift-rate-limit (diagnostic) turns off Tandem's per-session command rate limit
  * (limits.imapCommandsPerSecondMax), which Dovecot does not have, to see the engine's own speed.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     'cpu-prof': { type: 'boolean', default: false },
     'lift-rate-limit': { type: 'boolean', default: false },
+    only: { type: 'string' },
   },
 });
 const messageCount = Number(values.messages);
@@ -44,6 +47,8 @@ const seed = Number(values.seed);
 const user = 'bench@example.test';
 const password = 'bench-password';
 const targetRatio = 2.0;
+const only = values.only?.toLowerCase();
+const selectedWorkloads = only === undefined ? workloads : workloads.filter((w) => w.name.toLowerCase().includes(only));
 
 try {
   ensureDovecotInstalled();
@@ -63,7 +68,7 @@ try {
 }
 
 async function main(): Promise<void> {
-  console.log(`IMAP bench: ${messageCount} messages, seed ${seed}, ${rounds} rounds`);
+  console.log(`IMAP bench: ${messageCount} messages, seed ${seed}, ${rounds} rounds; ${loadAverage()}`);
   let t0 = performance.now();
   const messages = generateMailbox({ seed, count: messageCount });
   const totalBytes = messages.reduce((sum, m) => sum + m.bytes.length, 0);
@@ -94,9 +99,10 @@ async function main(): Promise<void> {
     contexts.push({ target, client, sessions, messages, round: 0, mixLatenciesMs: new Map() });
   }
 
-  const timesMs = new Map<string, number[][]>(workloads.map((w) => [w.name, contexts.map(() => [])]));
+  if (selectedWorkloads.length === 0) throw new Error(`--only ${values.only}: no workload name contains it`);
+  const timesMs = new Map<string, number[][]>(selectedWorkloads.map((w) => [w.name, contexts.map(() => [])]));
   for (let round = 0; round <= rounds; round++) {
-    for (const workload of workloads) {
+    for (const workload of selectedWorkloads) {
       // Round 0 is the warm-up; after it the first server alternates.
       const order = round % 2 === 0 ? [0, 1] : [1, 0];
       for (const i of order) {
@@ -111,7 +117,7 @@ async function main(): Promise<void> {
     if (round === 0) for (const ctx of contexts) ctx.mixLatenciesMs.clear();
     process.stdout.write(round === 0 ? 'warm-up done; rounds:' : ` ${round}`);
   }
-  process.stdout.write('\n\n');
+  process.stdout.write(`\n${loadAverage()}\n\n`);
   printTable(timesMs);
   printMixBreakdown(contexts[0]!.mixLatenciesMs, contexts[1]!.mixLatenciesMs);
 
@@ -172,6 +178,11 @@ function median(values: number[]): number {
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
+}
+
+/** The machine is shared: the load next to the figures says how much to trust them. */
+function loadAverage(): string {
+  return `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
 }
 
 function ms(startMs: number): string {

@@ -2,7 +2,9 @@
  * The data items of one message's FETCH response (RFC 9051 §7.5.2, RFC 3501 §7.4.2; BINARY
  * RFC 3516 §4; MODSEQ RFC 7162 §3.1.4). A plan made once per command says what each message needs
  * read: nothing (flags, sizes, dates), the header only (ENVELOPE, header sections), or the whole
- * file; parsed ENVELOPE/BODY/BODYSTRUCTURE come from the MessageCache when they are there.
+ * file; parsed ENVELOPE/BODY/BODYSTRUCTURE come from the MessageCache when they are there, already
+ * encoded for the wire. The whole file's MIME structure is parsed only for items that need it:
+ * BODY[], BODY[TEXT] and RFC822 send the file's bytes as they are.
  */
 import type { FetchItem } from '../wire/fetch-item.js';
 import { fetchItemResponseName } from '../wire/fetch-item.js';
@@ -30,6 +32,8 @@ export interface FetchPlan {
   readonly envelope: boolean;
   readonly body: boolean;
   readonly bodyStructure: boolean;
+  /** The client takes UTF-8 in quoted strings (RFC 6855 §3): picks the cached wire forms. */
+  readonly utf8: boolean;
 }
 
 const headerOnlyTexts = new Set(['HEADER', 'HEADER.FIELDS', 'HEADER.FIELDS.NOT']);
@@ -38,7 +42,7 @@ function headerOnlySection(section: SectionSpec): boolean {
   return section.part.length === 0 && section.text !== undefined && headerOnlyTexts.has(section.text);
 }
 
-export function planFetch(items: readonly FetchItem[], uid: boolean, modSeq: boolean): FetchPlan {
+export function planFetch(items: readonly FetchItem[], uid: boolean, modSeq: boolean, utf8 = false): FetchPlan {
   let whole = false;
   let header = false;
   for (const item of items) {
@@ -58,7 +62,7 @@ export function planFetch(items: readonly FetchItem[], uid: boolean, modSeq: boo
     }
   }
   const has = (name: string): boolean => items.some((i) => i.item === name);
-  return { items, uid, modSeq, whole, header, envelope: has('ENVELOPE'), body: has('BODY'), bodyStructure: has('BODYSTRUCTURE') };
+  return { items, uid, modSeq, whole, header, envelope: has('ENVELOPE'), body: has('BODY'), bodyStructure: has('BODYSTRUCTURE'), utf8 };
 }
 
 /**
@@ -79,9 +83,9 @@ export function fetchMessageNow(source: MessageSource, path: string | undefined,
       case 'INTERNALDATE': value = formatDateTime(m.internalDateMs); break;
       case 'RFC822.SIZE': value = m.sizeBytes; break;
       case 'MODSEQ': value = [m.modSeq]; break;
-      case 'ENVELOPE': value = facts?.envelope; break;
-      case 'BODY': value = facts?.body; break;
-      case 'BODYSTRUCTURE': value = facts?.bodyStructure; break;
+      case 'ENVELOPE': case 'BODY': case 'BODYSTRUCTURE':
+        value = facts && source.wireValue(facts, path!, item.item, plan.utf8);
+        break;
       default: return null;
     }
     if (value === undefined) return null;
@@ -92,10 +96,15 @@ export function fetchMessageNow(source: MessageSource, path: string | undefined,
   return out;
 }
 
-/** What the plan needs of this message, loaded (null when the file is gone). */
+/** What the plan needs of this message, loaded: the whole file, or the header section only. */
 interface Loaded {
   readonly parsed: ParsedMessage | null;
-  readonly headerBuf: Buffer | null;
+  readonly header: Buffer | null;
+}
+
+function headerOf(loaded: Loaded): Buffer | null {
+  const p = loaded.parsed;
+  return p ? p.buf.subarray(0, p.headerEnd) : loaded.header;
 }
 
 /**
@@ -107,15 +116,15 @@ export async function fetchMessage(source: MessageSource, path: string | undefin
     || ((plan.envelope || plan.body || plan.bodyStructure) && (path === undefined
       || !source.cached(path, { envelope: plan.envelope, body: plan.body, bodyStructure: plan.bodyStructure, header: false })));
   if (needsFile && path === undefined) return null;
-  let loaded: Loaded = { parsed: null, headerBuf: null };
+  let loaded: Loaded = { parsed: null, header: null };
   if (path !== undefined && (plan.whole || ((plan.body || plan.bodyStructure) && needsFile))) {
-    const parsed = await source.parsed(path);
+    const parsed = await source.parsed(path, m.sizeBytes);
     if (!parsed) return null;
-    loaded = { parsed, headerBuf: parsed.buf.subarray(0, parsed.root.header.end) };
+    loaded = { parsed, header: null };
   } else if (path !== undefined && plan.header) {
     const header = await source.header(path);
     if (!header) return null;
-    loaded = { parsed: null, headerBuf: header.buf };
+    loaded = { parsed: null, header: header.buf };
   }
   const out: Array<[string, ImapValue]> = [];
   if (plan.uid) out.push(['UID', m.uid]);
@@ -138,13 +147,13 @@ async function itemValue(source: MessageSource, path: string | undefined, m: Vie
     case 'RFC822.SIZE': return m.sizeBytes;
     case 'MODSEQ': return [m.modSeq];
     case 'ENVELOPE': return path === undefined ? undefined : source.envelope(path);
-    case 'BODY': return path === undefined ? undefined : source.structure(path, false, loaded.parsed);
-    case 'BODYSTRUCTURE': return path === undefined ? undefined : source.structure(path, true, loaded.parsed);
+    case 'BODY': return path === undefined ? undefined : source.structure(path, false, loaded.parsed, m.sizeBytes);
+    case 'BODYSTRUCTURE': return path === undefined ? undefined : source.structure(path, true, loaded.parsed, m.sizeBytes);
     case 'RFC822': return loaded.parsed?.buf;
-    case 'RFC822.HEADER': return loaded.headerBuf ?? undefined;
+    case 'RFC822.HEADER': return headerOf(loaded) ?? undefined;
     case 'RFC822.TEXT': {
       const p = loaded.parsed;
-      return p ? p.buf.subarray(p.root.header.end) : undefined;
+      return p ? p.buf.subarray(p.headerEnd) : undefined;
     }
     case 'BODY[]': return sectionValue(item.section, item.partial, loaded);
     case 'BINARY[]': {
@@ -166,11 +175,15 @@ async function itemValue(source: MessageSource, path: string | undefined, m: Vie
 
 /** BODY[section]<partial>: NIL for a part that does not exist. */
 function sectionValue(section: SectionSpec, partial: { offset: number; length: number } | undefined, loaded: Loaded): ImapValue | undefined {
-  if (loaded.parsed) {
-    const bytes = sectionBytes(loaded.parsed.buf, loaded.parsed.root, section);
+  const p = loaded.parsed;
+  if (p) {
+    // BODY[] and BODY[TEXT] are cuts at the header's end: no need for the MIME structure.
+    if (section.part.length === 0 && section.text === undefined) return applyPartial(p.buf, partial);
+    if (section.part.length === 0 && section.text === 'TEXT') return applyPartial(p.buf.subarray(p.headerEnd), partial);
+    const bytes = sectionBytes(p.buf, p.root, section);
     return bytes === null ? null : applyPartial(bytes, partial);
   }
-  const header = loaded.headerBuf;
+  const header = loaded.header;
   if (!header) return undefined;
   // Header-only sections of the message itself, served from the header read alone.
   let bytes: Buffer = header;

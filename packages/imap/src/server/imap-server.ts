@@ -66,13 +66,14 @@ export class ImapServer {
   private closing = false;
 
   constructor(private readonly options: ImapServerOptions) {
-    const hub = new MailboxChangeHub(options.reader);
+    const messages = new MessageSource(new MessageCache(limits.imapMessageCacheEntriesMax, limits.imapMessageCacheBytesMax));
+    const hub = new MailboxChangeHub(options.reader, (path) => messages.forget(path));
     this.context = {
       reader: options.reader,
       commandLog: options.commandLog,
       hub,
       recent: new RecentTracker(),
-      messages: new MessageSource(new MessageCache(limits.imapMessageCacheEntriesMax, limits.imapMessageCacheBytesMax)),
+      messages,
       throttle: new AuthThrottle(options.authThrottle),
       connections: new ConnectionLimits({
         sessionsMax: options.connectionLimits?.sessionsMax ?? limits.imapSessionsMax,

@@ -4,16 +4,26 @@
  * Events arrive synchronously after each commit (packages/store mail-store.ts), before the
  * proposer's propose() resolves, so a session sees its own change in its view by the time its
  * command continues.
+ *
+ * An expunge also drops the message's MessageCache entry (`forgetFile`): the views know the file's
+ * path, the store no longer does once it has applied the expunge. An expunge in a mailbox no
+ * session has selected leaves its entry to age out of the bounded cache; file names are never
+ * reused, so such an entry can never be served for another message.
  */
 import type { StoreChange, StoreReader } from '@tandem/store';
 import type { SelectedMailbox } from './selected-mailbox.js';
 
 export class MailboxChangeHub {
   private readonly views = new Map<string, Set<SelectedMailbox>>();
+  /**
+   * The mailbox of the last change routed: a STORE over 10,000 messages is 10,000 changes to the
+   * same mailbox in a row, and this spares building and hashing its key for each.
+   */
+  private last: { user: string; mailbox: string; set: Set<SelectedMailbox> | undefined } | null = null;
   private readonly listener = (change: StoreChange): void => this.route(change);
   private attached = false;
 
-  constructor(private readonly reader: StoreReader) {}
+  constructor(private readonly reader: StoreReader, private readonly forgetFile: (path: string) => void = () => {}) {}
 
   attach(): void {
     if (this.attached) return;
@@ -32,6 +42,7 @@ export class MailboxChangeHub {
     let set = this.views.get(key);
     if (!set) this.views.set(key, (set = new Set()));
     set.add(view);
+    this.last = null;
   }
 
   remove(view: SelectedMailbox): void {
@@ -40,6 +51,7 @@ export class MailboxChangeHub {
     if (!set) return;
     set.delete(view);
     if (set.size === 0) this.views.delete(key);
+    this.last = null;
   }
 
   /** Sessions with this mailbox selected (tests and status). */
@@ -48,8 +60,21 @@ export class MailboxChangeHub {
   }
 
   private route(change: StoreChange): void {
-    const set = this.views.get(viewKey(change.user, change.mailbox));
+    const last = this.last;
+    let set: Set<SelectedMailbox> | undefined;
+    if (last !== null && last.user === change.user && last.mailbox === change.mailbox) {
+      set = last.set;
+    } else {
+      set = this.views.get(viewKey(change.user, change.mailbox));
+      this.last = { user: change.user, mailbox: change.mailbox, set };
+    }
     if (!set) return;
+    if (change.type === 'message.expunged') {
+      for (const view of set) {
+        const path = view.pathOfUid(change.uid);
+        if (path !== undefined) { this.forgetFile(path); break; }
+      }
+    }
     for (const view of set) view.applyChange(change);
   }
 }

@@ -3,9 +3,11 @@
  * "$") over the messages of the selected mailbox.
  *
  * Three-valued: a first pass uses only what the index holds (flags, UIDs, sizes, dates, MODSEQ);
- * keys that need the message answer "unknown". Only messages whose result is still unknown have
- * their header (HEADER, FROM, SUBJECT, SENT*, ...) or whole file (BODY, TEXT) read, in parallel
- * (limits.imapReadsInFlightMax). So "UNSEEN TEXT x" reads only unseen messages.
+ * keys that need the message answer "unknown". Header keys (HEADER, FROM, SUBJECT, SENT*, ...) are
+ * then decided at once for messages whose header the MessageCache holds, matching the decoded
+ * values it keeps; only the rest have their header or whole file (BODY, TEXT) read, in parallel
+ * (limits.imapReadsInFlightMax). So "UNSEEN TEXT x" reads only unseen messages. The work gives way
+ * to other sessions between time slices (time-slice.ts).
  *
  * Text keys match case-insensitively against decoded text (RFC 2047 words, transfer encodings and
  * charsets of text parts decoded), as RFC 9051 §6.4.4 asks ("substring match ... case-insensitive").
@@ -15,12 +17,12 @@ import type { SearchKey } from '../wire/search-key.js';
 import { compareDates, dateOf } from '../wire/imap-date.js';
 import type { ImapDate } from '../wire/imap-date.js';
 import { sequenceSetContains } from '../wire/sequence-set.js';
-import { decodedHeaderValues, sentDate } from '../mime/header-fields.js';
-import { decodeHeaderText } from '../mime/encoded-words.js';
-import type { MessageHeader, MessageSource, ParsedMessage } from './message-source.js';
+import { sentDate } from '../mime/header-fields.js';
+import type { MessageHeader, MessageSource } from './message-source.js';
 import { parallelMap } from './parallel-map.js';
 import type { SelectedMessage, ViewMessage } from './selected-mailbox.js';
-import { messageBodyText } from './message-body-text.js';
+import { SearchContent } from './search-content.js';
+import { TimeSlice } from './time-slice.js';
 
 export type ContentNeed = 'none' | 'header' | 'whole';
 
@@ -33,13 +35,8 @@ export interface SearchScope {
   readonly savedUids: ReadonlySet<number>;
 }
 
-interface Content {
-  readonly header: MessageHeader | null;
-  readonly parsed: ParsedMessage | null;
-  /** Decoded body text, lower-cased, computed once per message. */
-  bodyText?: string;
-  headerText?: string;
-}
+/** Messages tested between two looks at the clock in the pass that reads nothing. */
+const sliceCheckEvery = 256;
 
 const headerKeys = new Set(['BCC', 'CC', 'FROM', 'SUBJECT', 'TO', 'HEADER', 'SENTBEFORE', 'SENTON', 'SENTSINCE']);
 
@@ -75,31 +72,43 @@ export async function searchMessages(
 ): Promise<SelectedMessage[]> {
   const root: SearchKey = keys.length === 1 ? keys[0]! : { key: 'AND', operands: keys };
   const need = contentNeed(keys);
-  const verdicts = targets.map((t) => evaluate(root, t, null, scope));
-  const unknown = targets.filter((_, i) => verdicts[i] === null);
-  if (unknown.length > 0) {
-    const decided = await parallelMap(unknown, limits.imapReadsInFlightMax, async (t) => {
+  const slice = new TimeSlice();
+  const matched = new Uint8Array(targets.length);
+  const toRead: number[] = [];
+  for (let i = 0; i < targets.length; i++) {
+    if (i > 0 && i % sliceCheckEvery === 0) await slice.pause();
+    const t = targets[i]!;
+    let verdict = evaluate(root, t, null, scope);
+    if (verdict === null && need !== 'whole') {
       const path = pathOf(t.message);
-      const content = path === undefined ? { header: null, parsed: null } : await load(source, path, need);
-      return evaluate(root, t, content, scope) === true;
-    });
-    const byUid = new Map(unknown.map((t, i) => [t.message.uid, decided[i]!]));
-    return targets.filter((t, i) => verdicts[i] === true || byUid.get(t.message.uid) === true);
+      const facts = path === undefined ? undefined : source.facts(path);
+      if (path === undefined) verdict = evaluate(root, t, SearchContent.loaded(source, path, null, null), scope) === true;
+      else if (facts?.header !== undefined) verdict = evaluate(root, t, SearchContent.cached(source, path, facts), scope) === true;
+    }
+    if (verdict === null) toRead.push(i);
+    else if (verdict) matched[i] = 1;
   }
-  return targets.filter((_, i) => verdicts[i] === true);
+  await parallelMap(toRead, limits.imapReadsInFlightMax, async (i) => {
+    await slice.pause();
+    const t = targets[i]!;
+    const path = pathOf(t.message);
+    const content = path === undefined ? SearchContent.loaded(source, path, null, null) : await load(source, path, t.message.sizeBytes, need);
+    if (evaluate(root, t, content, scope) === true) matched[i] = 1;
+  });
+  return targets.filter((_, i) => matched[i] === 1);
 }
 
-async function load(source: MessageSource, path: string, need: ContentNeed): Promise<Content> {
+async function load(source: MessageSource, path: string, sizeBytes: number, need: ContentNeed): Promise<SearchContent> {
   if (need === 'whole') {
-    const parsed = await source.parsed(path);
-    if (!parsed) return { header: null, parsed: null };
-    return { header: { buf: parsed.buf, header: parsed.root.header }, parsed };
+    const parsed = await source.parsed(path, sizeBytes);
+    if (!parsed) return SearchContent.loaded(source, path, null, null);
+    return SearchContent.loaded(source, path, { buf: parsed.buf, header: parsed.root.header }, parsed);
   }
-  return { header: await source.header(path), parsed: null };
+  return SearchContent.loaded(source, path, await source.header(path), null);
 }
 
 /** true / false, or null when the key needs content that is not loaded. */
-function evaluate(key: SearchKey, t: SelectedMessage, content: Content | null, scope: SearchScope): boolean | null {
+function evaluate(key: SearchKey, t: SelectedMessage, content: SearchContent | null, scope: SearchScope): boolean | null {
   const m = t.message;
   switch (key.key) {
     case 'ALL': return true;
@@ -154,22 +163,21 @@ function evaluate(key: SearchKey, t: SelectedMessage, content: Content | null, s
   }
 }
 
-function evaluateContent(key: SearchKey, t: SelectedMessage, content: Content): boolean {
-  const h = content.header;
+function evaluateContent(key: SearchKey, t: SelectedMessage, content: SearchContent): boolean {
   switch (key.key) {
     case 'SENTBEFORE': case 'SENTON': case 'SENTSINCE': {
-      const cmp = compareDates(sentDay(h, t.message.internalDateMs), key.date);
+      const cmp = compareDates(sentDay(content.header, t.message.internalDateMs), key.date);
       return key.key === 'SENTBEFORE' ? cmp < 0 : key.key === 'SENTON' ? cmp === 0 : cmp >= 0;
     }
     case 'HEADER':
-      return h !== null && fieldContains(h, key.field.toLowerCase(), key.value);
+      return content.hasHeader && fieldContains(content, key.field.toLowerCase(), key.value);
     case 'FROM': case 'TO': case 'CC': case 'BCC': case 'SUBJECT':
-      return h !== null && fieldContains(h, key.key.toLowerCase(), key.value);
+      return content.hasHeader && fieldContains(content, lowerKeyNames[key.key], key.value);
     case 'BODY':
-      return bodyText(content).includes(key.value.toLowerCase());
+      return content.bodyText().includes(key.value.toLowerCase());
     case 'TEXT': {
       const needle = key.value.toLowerCase();
-      return headerText(content).includes(needle) || bodyText(content).includes(needle);
+      return content.headerText().includes(needle) || content.bodyText().includes(needle);
     }
     default:
       return false;
@@ -183,25 +191,15 @@ function sentDay(h: MessageHeader | null, internalDateMs: number): ImapDate {
 }
 
 /** An empty string matches every message that has the field (RFC 9051 §6.4.4 HEADER). */
-function fieldContains(h: MessageHeader, lowerName: string, value: string): boolean {
+function fieldContains(content: SearchContent, lowerName: string, value: string): boolean {
   const needle = value.toLowerCase();
-  return decodedHeaderValues(h.buf, h.header, lowerName).some((v) => v.toLowerCase().includes(needle));
+  for (const v of content.fieldValues(lowerName)) if (v.includes(needle)) return true;
+  return false;
 }
+
+const lowerKeyNames = { FROM: 'from', TO: 'to', CC: 'cc', BCC: 'bcc', SUBJECT: 'subject' } as const;
 
 function hasKeyword(flags: readonly string[], keyword: string): boolean {
   const lower = keyword.toLowerCase();
   return flags.some((f) => f.toLowerCase() === lower);
-}
-
-function headerText(content: Content): string {
-  if (content.headerText === undefined) {
-    const h = content.header;
-    content.headerText = h ? decodeHeaderText(h.buf.toString('latin1', h.header.start, h.header.end)).toLowerCase() : '';
-  }
-  return content.headerText;
-}
-
-function bodyText(content: Content): string {
-  if (content.bodyText === undefined) content.bodyText = content.parsed ? messageBodyText(content.parsed).toLowerCase() : '';
-  return content.bodyText;
 }

@@ -97,3 +97,24 @@ test('a deleted or renamed mailbox marks the view gone and wakes an idler', () =
   assert.equal(box.gone, 'deleted');
   assert.equal(woken, 1);
 });
+
+test('UIDs are found by position whether the UIDs have gaps or not, and not at all once announced gone', () => {
+  for (const uids of [[1, 2, 3, 4, 5], [2, 3, 7, 8, 20], [10, 11, 12, 40, 41]]) {
+    const { box } = view(uids);
+    for (const [i, uid] of uids.entries()) {
+      assert.equal(box.seqOf(uid), i + 1, `seqOf(${uid}) in ${uids}`);
+      assert.equal(box.byUidOrUndefined(uid)?.uid, uid);
+    }
+    for (const missing of [0, -1, uids[0]! - 1, uids.at(-1)! + 1, 6.5, 1000]) {
+      if (uids.includes(missing)) continue;
+      assert.equal(box.seqOf(missing), 0, `seqOf(${missing}) in ${uids}`);
+      assert.equal(box.byUidOrUndefined(missing), undefined);
+    }
+    box.applyChange(change({ type: 'message.expunged', uid: uids[1]! }));
+    assert.equal(box.seqOf(uids[2]!), 3, 'numbers stay put until announced');
+    announce(box);
+    assert.equal(box.byUidOrUndefined(uids[1]!), undefined);
+    assert.equal(box.seqOf(uids[2]!), 2);
+    assert.equal(box.selectedAll()[1]?.message.uid, uids[2], 'the shared sequence list follows the view');
+  }
+});

@@ -31,6 +31,8 @@ export interface ViewMessage {
   expunged: boolean;
   /** \Recent for this session (RFC 3501 §2.3.2). */
   recent: boolean;
+  /** The file's absolute path, once pathOf() has worked it out (the file never moves). */
+  path?: string;
 }
 
 export interface SelectedMessage {
@@ -57,7 +59,8 @@ export type MailboxGone = 'deleted' | 'renamed';
 
 export class SelectedMailbox {
   private messages: ViewMessage[];
-  private readonly byUid = new Map<number, ViewMessage>();
+  /** `messages` with their sequence numbers, made once per shape of the view (see selectedAll). */
+  private selected: SelectedMessage[] | null = null;
   private readonly pendingExpunges = new Set<number>();
   private readonly pendingFlags = new Set<number>();
   private addsPending = false;
@@ -82,7 +85,6 @@ export class SelectedMailbox {
   ) {
     const recent = claimRecent(records.map((r) => r.uid));
     this.messages = records.map((r) => viewMessage(r, recent.has(r.uid)));
-    for (const m of this.messages) this.byUid.set(m.uid, m);
   }
 
   get count(): number { return this.messages.length; }
@@ -101,30 +103,68 @@ export class SelectedMailbox {
   /** The messages in sequence order (read-only view, valid until the next announce()). */
   all(): readonly ViewMessage[] { return this.messages; }
 
+  /**
+   * Every message with its sequence number, in order. The array and its items are shared (a
+   * SEARCH or FETCH 1:* over a large mailbox allocates nothing per message) until announce()
+   * changes the view; valid for as long as all() is.
+   */
+  selectedAll(): readonly SelectedMessage[] {
+    return (this.selected ??= this.messages.map((message, i) => ({ seq: i + 1, message })));
+  }
+
   at(seq: number): ViewMessage | undefined { return this.messages[seq - 1]; }
 
   /** Sequence number of a UID the client knows, or 0. */
   seqOf(uid: number): number {
-    const i = lowerBound(this.messages, uid);
-    return i < this.messages.length && this.messages[i]!.uid === uid ? i + 1 : 0;
+    const i = this.indexOf(uid);
+    return i === -1 ? 0 : i + 1;
   }
 
-  byUidOrUndefined(uid: number): ViewMessage | undefined { return this.byUid.get(uid); }
+  /**
+   * The message with this UID the client knows, or undefined. No UID → message map is kept (SELECT
+   * of a large mailbox would fill one for every session): UIDs ascend with the sequence numbers,
+   * so the position is usually uid − first uid (no gaps) and otherwise a binary search away.
+   */
+  byUidOrUndefined(uid: number): ViewMessage | undefined {
+    const i = this.indexOf(uid);
+    return i === -1 ? undefined : this.messages[i];
+  }
+
+  private indexOf(uid: number): number {
+    const messages = this.messages;
+    if (messages.length === 0) return -1;
+    const guess = uid - messages[0]!.uid;
+    if (guess >= 0 && messages[guess]?.uid === uid) return guess;
+    const i = lowerBound(messages, uid);
+    return i < messages.length && messages[i]!.uid === uid ? i : -1;
+  }
 
   /**
    * The absolute path of a message's file, or undefined once it is expunged. The user's Maildir
    * root is learnt once from the store (messagePath = root + "/" + MessageRecord.file) so a FETCH
-   * over many messages does not resolve the user and mailbox again for each.
+   * over many messages does not resolve the user and mailbox again for each, and each message
+   * keeps its path: the same string every time, so the MessageCache lookup does not hash a new one.
    */
   pathOf(m: ViewMessage): string | undefined {
     if (m.expunged) return undefined;
+    if (m.path !== undefined) return m.path;
+    let path: string | undefined;
     if (this.root === undefined) {
-      const path = this.reader.messagePath(this.user, this.name, m.uid);
+      path = this.reader.messagePath(this.user, this.name, m.uid);
       if (path === undefined) return undefined;
       this.root = path.endsWith(`/${m.file}`) ? path.slice(0, path.length - m.file.length) : null;
-      return path;
+    } else {
+      path = this.root === null ? this.reader.messagePath(this.user, this.name, m.uid) : this.root + m.file;
     }
-    return this.root === null ? this.reader.messagePath(this.user, this.name, m.uid) : this.root + m.file;
+    if (path !== undefined) m.path = path;
+    return path;
+  }
+
+  /** The path of a message's file by UID, also after it was expunged (to drop what is cached for it). */
+  pathOfUid(uid: number): string | undefined {
+    const m = this.byUidOrUndefined(uid);
+    if (!m) return undefined;
+    return m.path ?? (this.root ? this.root + m.file : undefined);
   }
 
   /**
@@ -145,14 +185,14 @@ export class SelectedMailbox {
     if (set.kind === 'seq') {
       for (const [low, high] of resolveSequenceSet(set.ranges, this.messages.length)) {
         if (high > this.messages.length) throw new ImapBadError('Invalid message sequence number: beyond the last message');
-        for (let seq = low; seq <= high; seq++) out.push({ seq, message: this.messages[seq - 1]! });
+        const all = this.selectedAll();
+        for (let seq = low; seq <= high; seq++) out.push(all[seq - 1]!);
       }
       return out;
     }
+    const all = this.selectedAll();
     for (const [low, high] of resolveSequenceSet(set.ranges, this.lastUid)) {
-      for (let i = lowerBound(this.messages, low); i < this.messages.length && this.messages[i]!.uid <= high; i++) {
-        out.push({ seq: i + 1, message: this.messages[i]! });
-      }
+      for (let i = lowerBound(this.messages, low); i < this.messages.length && this.messages[i]!.uid <= high; i++) out.push(all[i]!);
     }
     return out;
   }
@@ -167,7 +207,7 @@ export class SelectedMailbox {
         }
         break;
       case 'flags.changed': {
-        const m = this.byUid.get(change.uid);
+        const m = this.byUidOrUndefined(change.uid);
         if (!m || m.expunged) return;
         m.flags = change.flags;
         m.modSeq = change.modSeq;
@@ -175,7 +215,7 @@ export class SelectedMailbox {
         break;
       }
       case 'message.expunged': {
-        const m = this.byUid.get(change.uid);
+        const m = this.byUidOrUndefined(change.uid);
         if (!m || m.expunged) return;
         m.expunged = true;
         this.pendingExpunges.add(change.uid);
@@ -223,7 +263,6 @@ export class SelectedMailbox {
       if (m.expunged) {
         if (!qresync) writeExpunge(out, i + 1 - gone.length);
         gone.push(m.uid);
-        this.byUid.delete(m.uid);
       } else {
         kept.push(m);
       }
@@ -231,6 +270,7 @@ export class SelectedMailbox {
     // RFC 7162 §3.2.10: once QRESYNC is enabled, VANISHED replaces EXPUNGE.
     if (qresync && gone.length > 0) writeVanished(out, gone, false);
     this.messages = kept;
+    this.selected = null;
     this.pendingExpunges.clear();
   }
 
@@ -256,7 +296,7 @@ export class SelectedMailbox {
     for (const r of fresh) {
       const m = viewMessage(r, recent.has(r.uid));
       this.messages.push(m);
-      this.byUid.set(m.uid, m);
+      this.selected = null;
     }
     writeExists(out, this.messages.length);
     if (!rev2) writeRecent(out, this.recentCount);
@@ -281,7 +321,8 @@ export function flagsWithRecent(m: ViewMessage): readonly string[] {
 }
 
 function viewMessage(r: MessageRecord, recent: boolean): ViewMessage {
-  return { uid: r.uid, flags: r.flags, modSeq: r.modSeq, sizeBytes: r.sizeBytes, internalDateMs: r.internalDateMs, file: r.file, expunged: false, recent };
+  // `path` is there from the start (undefined until pathOf), so every view message keeps one shape.
+  return { uid: r.uid, flags: r.flags, modSeq: r.modSeq, sizeBytes: r.sizeBytes, internalDateMs: r.internalDateMs, file: r.file, expunged: false, recent, path: undefined };
 }
 
 /** First index whose uid is >= `uid` (the arrays are in ascending UID order). */

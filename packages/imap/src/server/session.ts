@@ -173,7 +173,11 @@ export class Session {
     this.writer = null;
     if (!writer || this.closed || this.ending) return;
     let room = true;
+    // One writev for the text and literal chunks of the responses, not one packet each (the
+    // socket has Nagle off, so every write would otherwise go out on its own).
+    this.socket.cork();
     for (const chunk of writer.toChunks()) room = this.socket.write(chunk);
+    this.socket.uncork();
     if (!room) await this.drain();
   }
 

@@ -11,6 +11,7 @@ import {
 } from '../mime/header-fields.js';
 import type { MessageHeader, MessageSource } from './message-source.js';
 import { parallelMap } from './parallel-map.js';
+import { TimeSlice } from './time-slice.js';
 import type { SelectedMessage, ViewMessage } from './selected-mailbox.js';
 
 type Key = string | number;
@@ -20,7 +21,9 @@ export async function sortMessages(
   pathOf: (m: ViewMessage) => string | undefined,
 ): Promise<SelectedMessage[]> {
   const needsHeader = criteria.some((c) => c.key !== 'ARRIVAL' && c.key !== 'SIZE');
+  const slice = new TimeSlice();
   const keyed = await parallelMap(found, limits.imapReadsInFlightMax, async (t) => {
+    await slice.pause(); // cached headers resolve at once: give other sessions their turn
     const path = needsHeader ? pathOf(t.message) : undefined;
     const header = path === undefined ? null : await source.header(path);
     return { t, keys: criteria.map((c) => sortKey(c.key, t, header)) };

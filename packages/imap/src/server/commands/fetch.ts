@@ -5,8 +5,9 @@
  * Fetching BODY[...] (not PEEK), BINARY[...], RFC822 or RFC822.TEXT from a read-write mailbox sets
  * \Seen (RFC 9051 §6.4.5): one message.store for all such messages, proposed before the responses,
  * whose FETCH then carries the new FLAGS. Responses are streamed in batches
- * (limits.imapFetchBatchMessages) with the files of a batch read in parallel, each batch flushed
- * with backpressure.
+ * (limits.imapFetchBatchMessages) with the files of a batch read in parallel, each batch but the
+ * last flushed with backpressure (the last goes out with the tagged reply, in one write), and the
+ * event loop given to other sessions between batches once a time slice is used up (time-slice.ts).
  */
 import { limits } from '@tandem/config';
 import type { FetchCommand } from '../../wire/command-types.js';
@@ -23,6 +24,7 @@ import type { SelectedMessage } from '../selected-mailbox.js';
 import type { Session } from '../session.js';
 import { clipIntervals, formatRanges } from '../uid-ranges.js';
 import { vanishedRanges } from '../vanished-uids.js';
+import { TimeSlice } from '../time-slice.js';
 
 export const fetchHandler: CommandHandler<FetchCommand> = {
   states: selectedState,
@@ -40,7 +42,7 @@ export const fetchHandler: CommandHandler<FetchCommand> = {
     }
     if (command.vanished && command.set.kind === 'uid') writeVanishedEarlier(session, command);
     const seen = await markSeen(session, command, targets);
-    const plan = planFetch(command.items, byUid, command.changedSince !== null);
+    const plan = planFetch(command.items, byUid, command.changedSince !== null, session.utf8);
     const incomplete = await streamFetch(session, targets, plan, seen);
     if (incomplete) throw new ImapNoError('Some of the messages were expunged by another session', { code: 'EXPUNGEISSUED' });
     return ok(`${byUid ? 'UID ' : ''}FETCH completed`);
@@ -75,8 +77,10 @@ async function markSeen(session: Session, command: FetchCommand, targets: readon
 async function streamFetch(session: Session, targets: readonly SelectedMessage[], plan: ReturnType<typeof planFetch>, seen: ReadonlySet<number>): Promise<boolean> {
   const view = session.requireSelected();
   const { messages } = session.server;
+  const slice = new TimeSlice();
   let incomplete = false;
   for (let start = 0; start < targets.length; start += limits.imapFetchBatchMessages) {
+    if (start > 0) await slice.pause();
     const batch = targets.slice(start, start + limits.imapFetchBatchMessages);
     // Index data and cached values are taken now; only the rest is read, in parallel.
     const responses = batch.map((t) => fetchMessageNow(messages, view.pathOf(t.message), t.message, plan, seen.has(t.message.uid)));
@@ -93,7 +97,7 @@ async function streamFetch(session: Session, targets: readonly SelectedMessage[]
       writeFetch(out, t.seq, items);
       if (items.some(([name]) => name === 'FLAGS')) view.flagsTold(t.message.uid);
     });
-    await session.flush();
+    if (start + limits.imapFetchBatchMessages < targets.length) await session.flush();
   }
   return incomplete;
 }

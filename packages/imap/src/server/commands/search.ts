@@ -43,8 +43,7 @@ export const searchHandler: CommandHandler<SearchCommand> = {
 export function runSearch(session: Session, criteria: SearchCommand['criteria']): Promise<SelectedMessage[]> {
   const view = session.requireSelected();
   const { messages } = session.server;
-  const all = view.all().map((message, i) => ({ seq: i + 1, message }));
-  return searchMessages(all, criteria, {
+  return searchMessages(view.selectedAll(), criteria, {
     count: view.count, lastUid: view.lastUid, savedUids: new Set(session.savedSearch ?? []),
   }, messages, (m) => view.pathOf(m));
 }

@@ -9,14 +9,10 @@
 import { normaliseFlags } from '@tandem/store';
 import type { StoreValue } from '@tandem/store';
 import type { StoreCommand } from '../../wire/command-types.js';
-import { atom } from '../../wire/imap-value.js';
-import type { ImapValue } from '../../wire/imap-value.js';
-import { writeFetch } from '../../wire/response-encoder.js';
 import { ok, selectedState } from '../command-handler.js';
 import type { CommandHandler } from '../command-handler.js';
 import { enableCondstore } from '../condstore-enabling.js';
 import { ImapNoError, StoreCommandError } from '../imap-errors.js';
-import { flagsWithRecent } from '../selected-mailbox.js';
 import type { SelectedMailbox } from '../selected-mailbox.js';
 import type { Session } from '../session.js';
 
@@ -46,19 +42,24 @@ export const storeHandler: CommandHandler<StoreCommand> = {
   },
 };
 
+/**
+ * The untagged FETCH per message (RFC 9051 §6.4.6), written as text: flags are atoms and the rest
+ * numbers, so there is nothing to quote, and a STORE over a whole mailbox writes 10,000 of these.
+ */
 function writeStoreResponses(session: Session, view: SelectedMailbox, value: StoreValue, silent: boolean, byUid: boolean): void {
   const condstore = session.condstore;
+  const withUid = byUid || session.qresync;
+  const out = session.out;
   for (const updated of value.updated) {
     const seq = view.seqOf(updated.uid);
     const m = view.at(seq);
     if (!m) continue;
     if (m.modSeq === updated.modSeq) view.flagsTold(updated.uid); // our own change: no second FETCH for it
     if (silent && !condstore) continue;
-    const items: Array<[string, ImapValue]> = [];
-    if (!silent) items.push(['FLAGS', flagsWithRecent({ ...m, flags: updated.flags }).map(atom)]);
-    if (byUid || session.qresync) items.push(['UID', updated.uid]);
-    if (condstore) items.push(['MODSEQ', [updated.modSeq]]);
-    writeFetch(session.out, seq, items);
+    let items = silent ? '' : `FLAGS (${(m.recent ? [...updated.flags, '\\Recent'] : updated.flags).join(' ')})`;
+    if (withUid) items += `${items ? ' ' : ''}UID ${updated.uid}`;
+    if (condstore) items += `${items ? ' ' : ''}MODSEQ (${updated.modSeq})`;
+    out.write(`* ${seq} FETCH (${items})\r\n`);
   }
 }
 

@@ -8,6 +8,7 @@ import { headerValue } from '../../mime/header-block.js';
 import { ok, selectedState } from '../command-handler.js';
 import type { CommandHandler } from '../command-handler.js';
 import { parallelMap } from '../parallel-map.js';
+import { TimeSlice } from '../time-slice.js';
 import { threadOrderedSubject, threadReferences } from '../thread-messages.js';
 import type { ThreadInput } from '../thread-messages.js';
 import { runSearch } from './search.js';
@@ -20,7 +21,9 @@ export const threadHandler: CommandHandler<ThreadCommand> = {
     const found = await runSearch(session, command.search);
     const { messages } = session.server;
     const uid = command.numbering === 'uid';
+    const slice = new TimeSlice();
     const inputs = await parallelMap(found, limits.imapReadsInFlightMax, async (t): Promise<ThreadInput> => {
+      await slice.pause(); // cached headers resolve at once: give other sessions their turn
       const path = view.pathOf(t.message);
       const h = path === undefined ? null : await messages.header(path);
       const subject = baseSubject(h ? decodedHeaderValue(h.buf, h.header, 'subject') ?? '' : '');
