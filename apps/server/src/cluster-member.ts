@@ -75,7 +75,10 @@ export class ClusterMember {
       witnesses,
       bootstrap: { voters: cluster.members.map((m) => m.id).sort(), witnesses: [...witnesses].sort(), learners: [] },
       witness: cluster.role === 'witness',
-      ...(store ? { stateMachine: new MailStateMachine(store), appliedIndex: store.appliedIndex } : {}),
+      // Replay from the store's last checkpoint, not its applied index: entries after the checkpoint
+      // may have files a power cut tore, and re-applying them redoes those files (docs/architecture.md,
+      // "Durability: the log, then checkpoints").
+      ...(store ? { stateMachine: new MailStateMachine(store), appliedIndex: store.checkpointIndex } : {}),
       tickMs: t.tickMs,
       electionTimeoutMs: t.electionTimeoutMs,
       heartbeatIntervalMs: t.heartbeatIntervalMs,

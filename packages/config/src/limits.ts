@@ -121,6 +121,17 @@ export const limits = {
   snapshotHeaderBytesMax: 64 * 1024,
   /** Command log: a segment file grows to about this size, then a new one starts; applied segments are deleted. */
   commandLogSegmentBytesMax: 64 * 1024 * 1024,
+  /**
+   * Command log: the segment is zero-filled (and synced) this far ahead of the writes, so that each
+   * group's synchronous write overwrites blocks the file has (no metadata to sync with it). Reached (a
+   * group bigger than the filled part): that write grows the file, which is only slower.
+   */
+  commandLogZeroFillBytes: 4 * 1024 * 1024,
+  /**
+   * Command log: group writes (each synchronous, one fsync's worth) in flight at once. Reached: the next
+   * group waits for the oldest write to land, gathering every proposal that arrives meanwhile.
+   */
+  commandLogWritesInFlightMax: 2,
   /** Command log: bytes written by one group commit (one fsync); the rest waits for the next group. */
   commandLogGroupBytesMax: 16 * 1024 * 1024,
   /**

@@ -2,9 +2,9 @@
  * What one apply() works with: the log index and the command's time (the only sources of
  * "when" and "which"), read access to the committed index (the mirror), and the transaction it
  * builds. A handler validates first, then plans its message-file steps (file-plan.ts) or does its
- * directory steps (idempotent, see durable-fs.ts), then records its rows. MailStore carries out
- * the file plan, commits all rows in ONE LevelDB batch together with the applied index, removes
- * what the batch retired (gc rows) and only then emits the change events.
+ * directory steps (idempotent and synced, see durable-fs.ts), then records its rows. MailStore
+ * carries out the file plan, commits all rows in ONE LevelDB batch together with the applied
+ * index, removes what the batch retired (gc rows) and only then emits the change events.
  *
  * Invariant: a handler never mutates mirror rows, never reads a clock or random source.
  */
@@ -31,10 +31,10 @@ export class ApplyContext {
     readonly paths: StorePaths,
     /** Message-file steps, carried out before the commit (shared by the commands of one commit). */
     readonly files: FilePlan = new FilePlan(),
-    /** The message bytes already written and synced ahead of apply (message-staging.ts), if any. */
-    readonly takeStagedFile: () => Promise<string | undefined> = () => Promise.resolve(undefined),
     /** The bound of each mailbox's expunge history (expunge-history.ts); every node must use the same. */
     readonly expungeHistoryUidsMax: number = limits.expungeHistoryUidsMax,
+    /** The message bytes already written ahead of apply (message-staging.ts), if any. */
+    readonly takeStagedFile: () => Promise<string | undefined> = () => Promise.resolve(undefined),
   ) {}
 
   ok<V extends ApplyValue>(value: V): ApplyResult<V> {

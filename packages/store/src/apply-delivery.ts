@@ -9,10 +9,11 @@
  * read new/ and cur/ alike. APPENDed and COPYed files go to cur/ with an empty ":2," info part;
  * flags are never put in names (an export writes them).
  *
- * The bytes are written once to tmp/ (or were staged ahead, message-staging.ts), fsynced, and
- * hard-linked into each target mailbox (deliveries to several recipients share one inode; files
- * are immutable), then each target directory is fsynced once. A re-run after a crash rewrites
- * the file and replaces the links.
+ * The bytes are written once to tmp/ (or were staged ahead, message-staging.ts), hard-linked
+ * into each target mailbox but the last and
+ * renamed into the last (deliveries to several recipients share one inode; files are immutable).
+ * They are fsynced by the next checkpoint, not here: the log entry is what makes the delivery
+ * durable (file-plan.ts). A re-run after a crash rewrites the file and replaces the names.
  */
 import { join } from 'node:path';
 import { limits } from '@tandem/config';
@@ -32,13 +33,19 @@ export function messageFileName(ctx: ApplyContext, n: number, sizeBytes: number,
   return `${ctx.timestampSec}.L${ctx.index}R${n}.tandem,S=${sizeBytes}${subdir === 'cur' ? ':2,' : ''}`;
 }
 
-/** Plans the bytes to be written once (or taken from staging) and linked to every target. */
+/** The tmp/ name of the bytes of the entry at `index` (a delivery or an APPEND), in the folder `folderDir`. */
+export function messageTmpPath(folderDir: string, timestampSec: number, index: number): string {
+  return join(folderDir, 'tmp', `${timestampSec}.L${index}.tandem`);
+}
+
+/** Plans the bytes to be written once (or taken from staging) and given every target's name. */
 export function placeMessageFile(ctx: ApplyContext, bytes: Uint8Array, targets: readonly FileTarget[]): void {
   const first = targets[0]!;
-  const tmpPath = join(ctx.paths.folderDir(first.user, first.mailbox.folder), 'tmp', `${ctx.timestampSec}.L${ctx.index}.tandem`);
-  const source = ctx.files.addSource(ctx.takeStagedFile, tmpPath, bytes);
-  for (const t of targets) ctx.files.link(source, join(ctx.paths.folderDir(t.user, t.mailbox.folder), t.subdir, t.name));
-  ctx.files.release(source);
+  const tmpPath = messageTmpPath(ctx.paths.folderDir(first.user, first.mailbox.folder), ctx.timestampSec, ctx.index);
+  const source = ctx.files.addSource(tmpPath, bytes, ctx.takeStagedFile);
+  const paths = targets.map((t) => join(ctx.paths.folderDir(t.user, t.mailbox.folder), t.subdir, t.name));
+  for (const path of paths.slice(0, -1)) ctx.files.link(source, path);
+  ctx.files.moveInto(source, paths[paths.length - 1]!);
 }
 
 /** Bytes each user would gain, checked against quotas (RFC 9208 §5.1 STORAGE). */

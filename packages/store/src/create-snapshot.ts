@@ -26,6 +26,7 @@ import type { Level } from 'level';
 import { limits } from '@tandem/config';
 import { fsyncDir, linkReplacing } from './durable-fs.js';
 import { walkStoreTree } from './store-tree.js';
+import { isLocalKey } from './index-rows.js';
 import { forEachBounded } from './for-each-bounded.js';
 import type { SnapshotHeader } from './snapshot-archive.js';
 import { dataBytes, emptySha256, encodeHeader, snapshotFormat, snapshotMagic } from './snapshot-archive.js';
@@ -150,6 +151,7 @@ async function dumpIndex(db: Level<string, unknown>, state: CapturedState, path:
   };
   try {
     for await (const [key, value] of db.iterator({ snapshot: state.index })) {
+      if (isLocalKey(key)) continue; // the checkpoint row is this node's, not the state's
       if (key === 'meta' && (value as { appliedIndex?: unknown }).appliedIndex !== state.appliedIndex) {
         throw new Error(`index snapshot is at ${(value as { appliedIndex?: unknown }).appliedIndex}, not ${state.appliedIndex}`);
       }

@@ -50,3 +50,14 @@ export async function dispatchCommand(ctx: ApplyContext, cmd: Command): Promise<
     throw err;
   }
 }
+
+/** Commands that only add or change messages (never remove a directory) may share a commit. */
+export function sharesCommit(command: Command): boolean {
+  switch (command.type) {
+    case 'message.deliver': case 'message.append': case 'message.store': case 'message.copy': case 'message.expunge':
+    case 'mailbox.subscribe':
+      return true;
+    default:
+      return false;
+  }
+}

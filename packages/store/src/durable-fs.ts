@@ -1,15 +1,37 @@
 /**
- * The few file-system steps the store needs, each made durable and idempotent, because apply()
- * may be cut at any point and then run again for the same log index (DESIGN.md §3):
- *  - a file is written to tmp/, fsynced, then linked (or renamed) into place and the directory
- *    fsynced, so a reader never sees a partial file (the Maildir protocol);
- *  - linking over a name that a cut-short earlier run already made replaces it;
+ * The few file-system steps the store needs, each idempotent, because apply() may be cut at any
+ * point and then run again for the same log index (DESIGN.md §3):
+ *  - a file is written to tmp/, then renamed (or linked) into place, so a reader never sees a
+ *    partial file (the Maildir protocol); whether its bytes and names are fsynced right away or
+ *    at the next checkpoint is the caller's choice (docs/architecture.md, "Durability: the log,
+ *    then checkpoints");
+ *  - renaming or linking over a name that a cut-short earlier run already made replaces it;
  *  - renaming a directory that was already renamed is a no-op; removing what is gone is a no-op.
  * Every error other than those expected cases propagates: the caller treats it as fatal.
+ * Each completed step is reported to the test-only fs observer (fs-observer.ts).
+ *
+ * The steps on the path of every message (writeFileUnsynced, renameReplacingSync,
+ * linkReplacingSync, fsyncIfExists) do their quick system calls — writing a small buffer into the
+ * page cache, closing, renaming, linking, opening an existing name — right on the event loop:
+ * each costs microseconds, while a trip through libuv's thread pool costs a futex handoff each
+ * way and a promise, several times that in CPU for every message. What may wait — creating a file
+ * (it allocates an inode), fsync (it waits for the disk), and big writes — goes to the pool.
  */
-import { constants } from 'node:fs';
+import {
+  closeSync, constants, fsync as fsyncCallback, linkSync, mkdirSync, open as openCallback, openSync, renameSync,
+  unlinkSync, write as writeCallback, writeSync,
+} from 'node:fs';
 import { copyFile, link, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { promisify } from 'node:util';
+import { fsObserver } from './fs-observer.js';
+
+const openFd = promisify(openCallback);
+const fsyncFd = promisify(fsyncCallback);
+const writeFd = promisify(writeCallback);
+
+/** Bytes copied into the page cache on the event loop; bigger files are written from the thread pool. */
+const inlineWriteBytesMax = 256 * 1024;
 
 function errCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
@@ -19,6 +41,80 @@ function errCode(err: unknown): string | undefined {
 export async function fsyncDir(dir: string): Promise<void> {
   const fh = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   try { await fh.sync(); } finally { await fh.close(); }
+  fsObserver()?.synced(dir);
+}
+
+/**
+ * fsync a file or a directory by name; false when it is gone (removed since it was written: its
+ * bytes no longer matter to anyone who could only reach them through this name).
+ */
+export async function fsyncIfExists(path: string): Promise<boolean> {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY);
+  } catch (err) {
+    if (errCode(err) === 'ENOENT' || errCode(err) === 'ENOTDIR') return false;
+    throw err;
+  }
+  try { await fsyncFd(fd); } finally { closeSync(fd); }
+  fsObserver()?.synced(path);
+  return true;
+}
+
+/** Writes the whole file, not synced (the caller makes it durable later or never needs to). */
+export async function writeFileUnsynced(path: string, data: Uint8Array): Promise<void> {
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC;
+  let fd: number;
+  try {
+    fd = await openFd(path, flags, 0o640);
+  } catch (err) {
+    if (errCode(err) !== 'ENOENT') throw err;
+    await mkdir(dirname(path), { recursive: true, mode: 0o750 });
+    fd = await openFd(path, flags, 0o640);
+  }
+  try {
+    for (let at = 0; at < data.length;) {
+      at += data.length <= inlineWriteBytesMax
+        ? writeSync(fd, data, at, data.length - at)
+        : (await writeFd(fd, data, at, data.length - at)).bytesWritten;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  fsObserver()?.written(path);
+}
+
+/** Renames a file over `to` (atomically replacing what a cut-short earlier run left there). */
+export function renameReplacingSync(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch (err) {
+    if (errCode(err) !== 'ENOENT') throw err;
+    // The target directory went missing (an operator removed it): as in writeFileSynced.
+    mkdirSync(dirname(to), { recursive: true, mode: 0o750 });
+    renameSync(from, to);
+  }
+  fsObserver()?.renamed(from, to);
+}
+
+/**
+ * linkReplacing() on the event loop (see the file comment). Returns false, having done nothing,
+ * where hard links are not possible: the caller then uses linkReplacing(), which copies.
+ */
+export function linkReplacingSync(from: string, to: string): boolean {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      linkSync(from, to);
+      fsObserver()?.linked(from, to);
+      return true;
+    } catch (err) {
+      const code = errCode(err);
+      if (code === 'EEXIST' && attempt === 0) { unlinkSync(to); continue; }
+      if (code === 'ENOENT' && attempt === 0) { mkdirSync(dirname(to), { recursive: true, mode: 0o750 }); continue; }
+      if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK') return false;
+      throw err;
+    }
+  }
 }
 
 /** Writes the whole file and fsyncs it (creating its directory if an operator removed it). */
@@ -41,6 +137,9 @@ export async function writeFileSynced(path: string, data: Uint8Array): Promise<v
   } finally {
     await fh.close();
   }
+  const observer = fsObserver();
+  observer?.written(path);
+  observer?.synced(path);
 }
 
 /**
@@ -53,6 +152,7 @@ export async function linkReplacing(from: string, to: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       await link(from, to);
+      fsObserver()?.linked(from, to);
       return;
     } catch (err) {
       const code = errCode(err);
@@ -62,6 +162,8 @@ export async function linkReplacing(from: string, to: string): Promise<void> {
         await copyFile(from, to);
         const fh = await open(to, 'r+');
         try { await fh.sync(); } finally { await fh.close(); }
+        fsObserver()?.written(to);
+        fsObserver()?.synced(to);
         return;
       }
       throw err;
@@ -71,6 +173,7 @@ export async function linkReplacing(from: string, to: string): Promise<void> {
 
 export async function unlinkIfExists(path: string): Promise<void> {
   try { await unlink(path); } catch (err) { if (errCode(err) !== 'ENOENT') throw err; }
+  fsObserver()?.unlinked(path);
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -91,6 +194,7 @@ export async function renameDirIdempotent(from: string, to: string): Promise<voi
   if (fromExists && toExists) throw new Error(`cannot rename ${from}: ${to} already exists`);
   if (!fromExists) { await mkdir(to, { recursive: true, mode: 0o750 }); return; }
   await rename(from, to);
+  fsObserver()?.renamedDir(from, to);
 }
 
 /**
@@ -114,4 +218,5 @@ export async function makeDirsSynced(dirs: readonly string[], syncRoot: string):
 /** Removes a file or a directory tree; gone already is fine. */
 export async function removeTree(path: string): Promise<void> {
   await rm(path, { recursive: true, force: true });
+  fsObserver()?.removedTree(path);
 }

@@ -8,7 +8,8 @@
 import type {
   AliasRow, BatchOp, DedupeRow, DomainRow, ExpungeFloorRow, ExpungedRow, GcRow, MailboxRow, MessageRow, MetaRow, UserRow,
 } from './index-rows.js';
-import { parseKey } from './index-rows.js';
+import { keys, parseKey } from './index-rows.js';
+import { limits } from '@tandem/config';
 import { ExpiryHeap } from './expiry-heap.js';
 import { uidSetSize } from './uid-set.js';
 
@@ -37,6 +38,23 @@ export class IndexMirror {
   private readonly expunges = new Map<string, ExpungeRecord[]>();
   /** "<user>\0<mailbox id>" → MODSEQ above which the expunge history is complete (absent: 0) */
   private readonly expungeFloors = new Map<string, number>();
+
+  /**
+   * Deletes of expired dedupe keys, earliest first, at most limits.dedupePrunePerApplyMax per
+   * apply (deterministic: driven by the command's time). Pops them off the expiry heap.
+   */
+  expiredDedupeOps(timestampMs: number): BatchOp[] {
+    const ops: BatchOp[] = [];
+    while (ops.length < limits.dedupePrunePerApplyMax) {
+      const top = this.dedupeExpiry.peek();
+      if (!top || !(top.expiresMs <= timestampMs)) break;
+      this.dedupeExpiry.pop();
+      const row = this.dedupe.get(top.key);
+      if (!row || row.expiresMs !== top.expiresMs) continue; // stale heap entry
+      ops.push({ type: 'del', key: keys.dedupe(top.key) });
+    }
+    return ops;
+  }
 
   applyOps(ops: readonly BatchOp[]): void {
     for (const op of ops) this.applyOp(op);

@@ -17,6 +17,12 @@
  *                                                            their MODSEQ (RFC 7162 §3.2, for VANISHED)
  *   expungefloor\0<user>\0<mailbox id>    ExpungeFloorRow  the expunge history is complete above this
  *                                                        MODSEQ (absent: complete since the mailbox began)
+ *
+ * One row is this node's own bookkeeping, not replicated state, and is skipped wherever the state
+ * is read (mirror, dumps, digests, snapshots; isLocalKey):
+ *
+ *   checkpoint                             CheckpointRow  every file and row up to this log index is
+ *                                                         fsynced (mail-store.ts, store-checkpoint.ts)
  */
 import type { ApplyResult, DeliverValue } from './apply-result.js';
 
@@ -50,10 +56,17 @@ export interface GcRow { path: string }
 /** The UIDs expunged at one MODSEQ, as a compact UID set ("1:3,7", uid-set.ts). */
 export interface ExpungedRow { uids: string }
 export interface ExpungeFloorRow { modSeq: number }
+export interface CheckpointRow { index: number }
 
 export type BatchOp = { type: 'put'; key: string; value: unknown } | { type: 'del'; key: string };
 
 const SEP = '\u0000';
+
+/** The key of the node-local checkpoint row (see the file comment). */
+export const checkpointKey = 'checkpoint';
+
+/** Rows that are this node's bookkeeping and not part of the store's state. */
+export function isLocalKey(key: string): boolean { return key === checkpointKey; }
 
 export const keys = {
   meta: 'meta',
@@ -101,4 +114,21 @@ export function parseKey(key: string): ParsedKey {
     case 'expungefloor': arity(3); return { kind, user: a!, mailboxId: b! };
     default: throw new Error(`unknown index key ${JSON.stringify(key)}`);
   }
+}
+
+/**
+ * The ops of a batch with only the last write of each key: a run of deliveries rewrites the same
+ * mailbox row and the meta row once per entry, and LevelDB would store (and encode) every one.
+ * A batch is atomic, so the outcome is the same.
+ */
+export function lastWritePerKey(ops: readonly BatchOp[]): BatchOp[] {
+  const seen = new Set<string>();
+  const kept: BatchOp[] = [];
+  for (let i = ops.length - 1; i >= 0; i--) {
+    const op = ops[i]!;
+    if (seen.has(op.key)) continue;
+    seen.add(op.key);
+    kept.push(op);
+  }
+  return kept.reverse();
 }

@@ -5,6 +5,7 @@ export type * from './store-reader.js';
 export { NotLeaderError, OutcomeUnknownError, LogClosedError } from './errors.js';
 export { MailStore } from './mail-store.js';
 export type { MailStoreOptions } from './mail-store.js';
+export type { CheckpointStats } from './store-checkpoint.js';
 export { LocalCommandLog } from './local-command-log.js';
 export type { LocalCommandLogOptions, CommandLogStats } from './local-command-log.js';
 export { encodeCommand, decodeCommand } from './command-codec.js';

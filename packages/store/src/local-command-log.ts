@@ -5,21 +5,36 @@
  * Ordering contract (the reason this file exists):
  *  1. propose() encodes the command and queues it (bounded: limits.proposalsPendingMax).
  *  2. The writer takes everything queued (up to limits.commandLogGroupBytesMax), gives each entry
- *     the next log index, appends the records and calls fdatasync ONCE for the whole group
- *     (group commit). Only then are the entries handed to the applier.
+ *     the next log index, and appends the records with ONE write to a segment opened O_DSYNC, so
+ *     the write returns once the group is on disk, as write + fdatasync would, in one call to the
+ *     thread pool (group commit). Up to limits.commandLogWritesInFlightMax groups are written at
+ *     once (a proposal that arrives during a write need not wait for it to end before its own
+ *     starts); entries are handed to the applier in log order, each once it and every entry
+ *     before it are on disk. A crash can then leave a torn record before a whole one: recovery
+ *     stops at the first bad record, and nothing after it was ever acknowledged. The segment is
+ *     zero-filled (and synced) a little ahead of the writes, in the background: a synchronous
+ *     write over blocks the file already has needs no metadata update and takes about half as
+ *     long as one that grows the file (limits.commandLogZeroFillBytes).
  *  3. The applier applies entries strictly in log order (all that are waiting, as one
  *     MailStore.applyBatch) and resolves each proposal with its ApplyResult. While it applies, the
- *     writer already makes the next group durable, and the store stages their message files.
+ *     writer already makes the next group durable. The store does not fsync what it applies: the
+ *     log entry is what makes a change durable (docs/architecture.md, "Durability: the log, then
+ *     checkpoints"), and the store's checkpoints make it durable in the store later.
  *  Any write or fsync error is fatal: after a failed fsync the kernel may have dropped the dirty
  *  pages, so retrying could report durable what is not. Every waiting proposal is rejected with
  *  OutcomeUnknownError and `onFatal` is called (by default the process crashes; a restart
  *  replays the log).
  *
  * On disk: `<dir>/<first index, 20 digits>.log` segments of records (log-record.ts). At open a
- * torn tail of the last segment is cut off, and the entries after the store's applied index are
- * applied again (crash recovery). A segment is deleted once every entry in it is applied and the
- * store is synced; a new segment starts when the current one passes limits.commandLogSegmentBytesMax.
+ * torn tail of the last segment is cut off, and the entries after the store's CHECKPOINT index are
+ * applied again (crash recovery: the store redoes the files of those it had already applied, and
+ * applies the rest), then a checkpoint makes the result durable. A segment is deleted once every
+ * entry in it is at or below the store's checkpoint index (compaction runs in the background, so
+ * its checkpoint never holds acknowledgements back); a new segment starts when the current one
+ * passes limits.commandLogSegmentBytesMax; the full one is first cut back to its records (its
+ * zero-filled tail would read as damage in a segment that is not the last).
  */
+import { constants } from 'node:fs';
 import { mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -44,11 +59,11 @@ export interface LocalCommandLogOptions {
 }
 
 export interface CommandLogStats {
-  /** fdatasync calls on log segments (one per group commit). */
+  /** Synchronous (O_DSYNC) writes of log segments: one per group commit, unless a write came back short. */
   fsyncs: number;
   /** Entries appended since open. */
   appended: number;
-  /** Entries re-applied at open (crash recovery). */
+  /** Entries applied again at open, from the store's checkpoint on (crash recovery). */
   replayed: number;
   /** Segment files on disk now. */
   segments: number;
@@ -64,18 +79,27 @@ interface Proposal {
 }
 interface Entry extends Proposal { index: number; command: Command }
 interface Segment { firstIndex: number; lastIndex: number; path: string }
+interface Flight { entries: Entry[]; done: boolean; written: Promise<void> }
 
 const segmentNameRe = /^(\d{20})\.log$/;
 const segmentName = (firstIndex: number): string => `${String(firstIndex).padStart(20, '0')}.log`;
 
 export class LocalCommandLog implements CommandLog {
   private readonly pending: Proposal[] = [];
-  /** The group being written and synced right now (in neither queue). */
-  private inWrite: Proposal[] = [];
+  /** Groups being written, in log order (in neither queue). */
+  private readonly flights: Flight[] = [];
+  /** The index the next group starts at (entries below it are written or being written). */
+  private nextIndex: number;
   private readonly toApply: Entry[] = [];
   private writing = false;
   private applying = false;
   private closed = false;
+  /** The background compaction in progress, if any. */
+  private compacting: Promise<void> | undefined;
+  /** The current segment is zero-filled (durably) up to here; writes below it only overwrite. */
+  private zeroedEnd: number;
+  /** The zero fill in progress, if any: writes that would reach into it wait for it. */
+  private zeroing: Promise<void> | undefined;
   private fatalError: Error | undefined;
   private idleWaiters: Array<() => void> = [];
   private readonly counters = { fsyncs: 0, appended: 0, replayed: 0, largestGroup: 0 };
@@ -88,23 +112,28 @@ export class LocalCommandLog implements CommandLog {
     private size: number,
     private readonly segmentBytesMax: number,
     private readonly onFatal: (err: Error) => void,
-  ) {}
+  ) {
+    this.zeroedEnd = size; // recovery cut the last segment back to its last whole record
+    this.nextIndex = this.lastIndex + 1;
+  }
 
   static async open(opts: LocalCommandLogOptions): Promise<LocalCommandLog> {
     await mkdir(opts.dir, { recursive: true, mode: 0o750 });
     const { segments, replay, tailSize } = await recoverSegments(opts.dir, opts.store);
     const log = new LocalCommandLog(
-      opts.dir, opts.store, segments, await open(segments[segments.length - 1]!.path, 'r+'), tailSize,
+      opts.dir, opts.store, segments, await open(segments[segments.length - 1]!.path, constants.O_RDWR | constants.O_DSYNC), tailSize,
       opts.segmentBytesMax ?? limits.commandLogSegmentBytesMax,
       opts.onFatal ?? ((err) => { process.nextTick(() => { throw err; }); }),
     );
     try {
-      // Crash recovery: what was made durable but not applied is applied now, before any reader.
+      // Crash recovery: everything after the store's checkpoint is applied again (or, where the
+      // store already holds it, its files are redone), and made durable, before any reader.
       for (let i = 0; i < replay.length; i += limits.applyBatchEntriesMax) {
         const run = replay.slice(i, i + limits.applyBatchEntriesMax).map((r) => ({ index: r.index, command: decodeCommand(r.command) }));
         await opts.store.applyBatch(run);
         log.counters.replayed += run.length;
       }
+      if (replay.length > 0) await opts.store.checkpoint();
       await log.compact();
     } catch (err) {
       await log.fh.close();
@@ -120,7 +149,8 @@ export class LocalCommandLog implements CommandLog {
 
   propose(command: Command): Promise<ApplyResult> {
     if (this.closed || this.fatalError) return Promise.reject(new LogClosedError());
-    if (this.pending.length + this.inWrite.length + this.toApply.length >= limits.proposalsPendingMax) {
+    const writing = this.flights.reduce((n, f) => n + f.entries.length, 0);
+    if (this.pending.length + writing + this.toApply.length >= limits.proposalsPendingMax) {
       return Promise.reject(new ProposalQueueFullError(limits.proposalsPendingMax));
     }
     let bytes: Uint8Array;
@@ -137,9 +167,12 @@ export class LocalCommandLog implements CommandLog {
     if (this.writing || this.applying || this.pending.length || this.toApply.length) {
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     }
+    await this.compacting;
+    await this.zeroing;
     if (!this.fatalError) {
       await this.store.sync();
       await this.compact();
+      await this.fh.truncate(this.size); // the zero-filled tail is not needed any more
     }
     await this.fh.close();
   }
@@ -150,37 +183,85 @@ export class LocalCommandLog implements CommandLog {
     try {
       // Let every proposal made in the same tick join the first group too.
       await Promise.resolve();
-      while (this.pending.length > 0 && !this.fatalError) {
-        if (this.size >= this.segmentBytesMax) await this.rotate();
-        const group = this.takeGroup();
-        this.inWrite = group;
-        const first = this.lastIndex + 1;
-        const buffers = group.flatMap((p, i) => encodeRecord(first + i, p.bytes));
-        let written = 0;
-        const total = buffers.reduce((n, b) => n + b.length, 0);
-        while (written < total) {
-          const { bytesWritten } = await this.fh.writev(sliceBuffers(buffers, written), this.size + written);
-          written += bytesWritten;
+      while ((this.pending.length > 0 || this.flights.length > 0) && !this.fatalError) {
+        if (this.pending.length === 0 || this.flights.length >= limits.commandLogWritesInFlightMax) {
+          await this.flights[0]!.written;
+          continue;
         }
-        await this.fh.datasync();
-        this.size += total;
-        this.counters.fsyncs++;
-        this.counters.appended += group.length;
-        this.counters.largestGroup = Math.max(this.counters.largestGroup, group.length);
-        this.segments[this.segments.length - 1]!.lastIndex = first + group.length - 1;
-        this.inWrite = [];
-        group.forEach((p, i) => {
-          const entry = { ...p, index: first + i, command: decodeCommand(p.bytes) };
-          this.store.prepare(entry.index, entry.command); // durable now: its file may be written ahead
-          this.toApply.push(entry);
-        });
-        void this.runApplier();
+        if (this.size >= this.segmentBytesMax) {
+          await Promise.all(this.flights.map((f) => f.written));
+          if (this.fatalError) break;
+          await this.rotate();
+        }
+        this.startWrite(this.takeGroup());
+        this.zeroAhead();
       }
     } catch (err) {
       this.fail(err);
     } finally {
       this.writing = false;
       this.maybeIdle();
+    }
+  }
+
+  /** Numbers a group, and writes it at the end of what is written or being written. */
+  private startWrite(group: Proposal[]): void {
+    const first = this.nextIndex;
+    const entries = group.map((p, i) => ({ ...p, index: first + i, command: decodeCommand(p.bytes) }));
+    this.nextIndex += entries.length;
+    const buffers = entries.flatMap((e) => encodeRecord(e.index, e.bytes));
+    const total = buffers.reduce((n, b) => n + b.length, 0);
+    const [offset, zeroing] = [this.size, this.size + total > this.zeroedEnd ? this.zeroing : undefined];
+    this.size += total;
+    const flight: Flight = { entries, done: false, written: Promise.resolve() };
+    // Never under the zero fill: a write reaching into the stretch being filled waits for it.
+    flight.written = (async () => { await zeroing; await this.writeSynced(buffers, total, offset); })()
+      .then(() => this.landed(flight), (err: unknown) => this.fail(err));
+    this.flights.push(flight);
+    // Numbered for good (a crash before the write is durable empties the staging area): the store
+    // may write the message files meanwhile. Queued after the write, which is on every
+    // acknowledgement's path and must not wait for a thread behind them.
+    for (const entry of entries) this.store.prepare(entry.index, entry.command);
+  }
+
+  /** A group is on disk: hand every leading group that is on disk to the applier, in log order. */
+  private landed(flight: Flight): void {
+    flight.done = true;
+    while (this.flights[0]?.done) {
+      const { entries } = this.flights.shift()!;
+      this.counters.appended += entries.length;
+      this.counters.largestGroup = Math.max(this.counters.largestGroup, entries.length);
+      this.segments[this.segments.length - 1]!.lastIndex = entries[entries.length - 1]!.index;
+      this.toApply.push(...entries);
+    }
+    void this.runApplier();
+  }
+
+  /**
+   * Starts zero-filling the next stretch of the current segment when the writes come near the
+   * end of the filled part: from past every write started, so never under one.
+   */
+  private zeroAhead(): void {
+    if (this.zeroing || this.fatalError || this.zeroedEnd - this.size > limits.commandLogZeroFillBytes / 2) return;
+    // From past the last record (a group bigger than the filled part has grown the file beyond
+    // it), and no further than the segment is meant to grow.
+    const [fh, from] = [this.fh, Math.max(this.zeroedEnd, this.size)];
+    const fill = Math.min(limits.commandLogZeroFillBytes, this.segmentBytesMax - from);
+    if (fill <= 0) return;
+    this.zeroing = (async () => {
+      const zeros = Buffer.alloc(Math.min(fill, 1024 * 1024));
+      for (let at = 0; at < fill;) at += (await fh.write(zeros, 0, Math.min(zeros.length, fill - at), from + at)).bytesWritten;
+      await fh.datasync();
+      if (this.fh === fh) this.zeroedEnd = from + fill;
+    })().catch((err: unknown) => this.fail(err)).finally(() => { this.zeroing = undefined; });
+  }
+
+  /** Writes the records at `offset` of the segment; O_DSYNC: durable when it resolves. */
+  private async writeSynced(buffers: Buffer[], total: number, offset: number): Promise<void> {
+    for (let written = 0; written < total;) {
+      const { bytesWritten } = await this.fh.writev(sliceBuffers(buffers, written), offset + written);
+      written += bytesWritten;
+      this.counters.fsyncs++;
     }
   }
 
@@ -204,7 +285,7 @@ export class LocalCommandLog implements CommandLog {
         const results = await this.store.applyBatch(run);
         this.toApply.splice(0, run.length);
         run.forEach((entry, i) => entry.resolve(results[i]!));
-        if (this.segments.length > 1 && this.segments[0]!.lastIndex <= run[run.length - 1]!.index) await this.compact();
+        if (this.segments.length > 1 && this.segments[0]!.lastIndex <= run[run.length - 1]!.index) this.compactInBackground();
       }
     } catch (err) {
       this.fail(err);
@@ -216,21 +297,38 @@ export class LocalCommandLog implements CommandLog {
 
   /** Starts a new segment; the old one is deleted by compact() once applied and synced. */
   private async rotate(): Promise<void> {
-    const firstIndex = this.lastIndex + 1;
+    await this.zeroing; // (every write of this segment has landed: runWriter waited for them)
+    // Cut back to the records (durably) before the next segment exists: only the last segment may
+    // end in anything but whole records.
+    await this.fh.truncate(this.size);
+    await this.fh.datasync();
+    const firstIndex = this.nextIndex;
     const path = join(this.dir, segmentName(firstIndex));
-    const fh = await open(path, 'wx');
+    const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_DSYNC);
     await fsyncDir(this.dir);
     await this.fh.close();
     this.fh = fh;
     this.size = 0;
+    this.zeroedEnd = 0;
     this.segments.push({ firstIndex, lastIndex: firstIndex - 1, path });
   }
 
-  /** Deletes leading segments whose entries are all applied, after making the store durable. */
+  /** compact() while applies go on; one at a time. A failure is fatal like any other I/O error. */
+  private compactInBackground(): void {
+    if (this.compacting || this.fatalError) return;
+    this.compacting = this.compact().catch((err: unknown) => this.fail(err)).finally(() => { this.compacting = undefined; });
+  }
+
+  /**
+   * Deletes leading segments whose entries are all applied and at or below the store's checkpoint
+   * index, taking a checkpoint first when the store is behind: an entry may go only once the store
+   * holds it durably, or a power cut could leave a torn file that nothing can rewrite.
+   */
   private async compact(): Promise<void> {
-    const done = (s: Segment): boolean => s.lastIndex <= this.store.appliedIndex;
-    if (this.segments.length < 2 || !done(this.segments[0]!)) return;
-    await this.store.sync();
+    const applied = (s: Segment): boolean => s.lastIndex <= this.store.appliedIndex;
+    if (this.segments.length < 2 || !applied(this.segments[0]!)) return;
+    if (this.segments[0]!.lastIndex > this.store.checkpointIndex) await this.store.checkpoint();
+    const done = (s: Segment): boolean => s.lastIndex <= this.store.checkpointIndex;
     let removed = 0;
     while (this.segments.length > 1 && done(this.segments[0]!)) {
       await unlink(this.segments.shift()!.path);
@@ -244,7 +342,7 @@ export class LocalCommandLog implements CommandLog {
     const error = err instanceof Error ? err : new Error(String(err));
     this.fatalError = error;
     const reason = `command log failed: ${error.message}`;
-    for (const p of this.inWrite.splice(0)) p.reject(new OutcomeUnknownError(reason));
+    for (const f of this.flights.splice(0)) for (const e of f.entries) e.reject(new OutcomeUnknownError(reason));
     for (const p of this.pending.splice(0)) p.reject(new OutcomeUnknownError(reason));
     for (const e of this.toApply.splice(0)) e.reject(new OutcomeUnknownError(reason));
     this.onFatal(error);
@@ -299,7 +397,7 @@ async function recoverSegments(dir: string, store: MailStore): Promise<{
     for (const r of scan.records) {
       if (r.index !== expected) throw new CommandLogCorruptError(path, `index ${r.index} where ${expected} was expected`);
       expected++;
-      if (r.index > store.appliedIndex) replay.push(r);
+      if (r.index > store.checkpointIndex) replay.push(r);
     }
     const previous = segments[segments.length - 1];
     if (previous && previous.lastIndex + 1 !== firstIndex) throw new CommandLogCorruptError(path, `gap after index ${previous.lastIndex}`);
@@ -314,8 +412,8 @@ async function recoverSegments(dir: string, store: MailStore): Promise<{
   if (store.appliedIndex > last.lastIndex) {
     throw new CommandLogCorruptError(dir, `the store has applied ${store.appliedIndex} but the log ends at ${last.lastIndex}`);
   }
-  if (store.appliedIndex + 1 < first.firstIndex) {
-    throw new CommandLogCorruptError(dir, `the log starts at ${first.firstIndex} but the store has applied only ${store.appliedIndex}`);
+  if (store.checkpointIndex + 1 < first.firstIndex) {
+    throw new CommandLogCorruptError(dir, `the log starts at ${first.firstIndex} but the store's checkpoint is at ${store.checkpointIndex}`);
   }
   return { segments, replay, tailSize };
 }

@@ -1,26 +1,24 @@
 /**
- * Message bytes written ahead of apply(). Once the log has made an entry durable its bytes are
- * known and its turn to be applied is certain, so the file can be written and fsynced while
- * earlier entries are still being applied; several fsyncs in flight share one journal commit.
- * apply() then only links the staged file into place (link → fsync dir), exactly as it would
- * link its own tmp/ file. This is purely a cache: apply() writes the file itself whenever no
- * staged copy is ready, so results and file names never depend on it.
+ * Message bytes written ahead of apply(). Once a log has numbered an entry for good, its bytes and
+ * its index are known before its turn to be applied comes, so the file can be written (not
+ * synced: see file-plan.ts) while the log is still making the entry durable and earlier entries
+ * are being applied. apply() then only renames (or links) the staged file into place, exactly as
+ * it would its own tmp/ file: a thread-pool round trip instead of four on the acknowledgement
+ * path. This is purely a cache: apply() writes the file itself whenever no staged copy is ready,
+ * so results and file names never depend on it.
  *
  * Staged files live in `<data>/mail/.staging/<log index>.tandem` (same file system as the
- * Maildirs, so links work; "." never starts a domain name, so it cannot clash). They are not in
- * any cur/ or new/, and the directory is emptied at open.
+ * Maildirs, so renames and links work; "." never starts a domain name, so it cannot clash). They
+ * are in no cur/ or new/, not part of the store's state (store-tree.ts), and the directory is
+ * emptied at open, so a file staged for an entry that never became durable is simply dropped.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { limits } from '@tandem/config';
-import { removeTree, unlinkIfExists, writeFileSynced } from './durable-fs.js';
+import { removeTree, unlinkIfExists, writeFileUnsynced } from './durable-fs.js';
 
-/**
- * Writes in flight at once. Node's file I/O and LevelDB share libuv's small thread pool (4 by
- * default): staging must leave threads free for the apply in progress, or its index batch would
- * queue behind fsyncs of later entries.
- */
-const writesInFlightMax = 2;
+/** Writes in flight at once: they queue for libuv's pool with the applies, so only a few. */
+const writesInFlightMax = 4;
 
 interface Job { index: number; bytes: Uint8Array; started: boolean; done: Promise<string | undefined>; resolve: (path: string | undefined) => void }
 
@@ -37,7 +35,7 @@ export class MessageStaging {
     return new MessageStaging(dir);
   }
 
-  /** Queues writing the bytes for `index`, unless already staged or too many are waiting. */
+  /** Queues writing the bytes for `index`, unless already staged or limits.stagedMessagesMax are waiting. */
   stage(index: number, bytes: Uint8Array): void {
     if (this.jobs.has(index) || this.jobs.size >= limits.stagedMessagesMax) return;
     let resolve!: (path: string | undefined) => void;
@@ -55,7 +53,7 @@ export class MessageStaging {
       this.running++;
       const path = join(this.dir, `${job.index}.tandem`);
       // A failure here is not an error: apply() will write the file itself and meet the error there.
-      void writeFileSynced(path, job.bytes).then(() => path, () => undefined).then((result) => {
+      void writeFileUnsynced(path, job.bytes).then(() => path, () => undefined).then((result) => {
         this.running--;
         job.resolve(result);
         this.pump();
@@ -72,12 +70,12 @@ export class MessageStaging {
   }
 
   /**
-   * The synced staged file for `index` (the caller links it, then unlinks it), or undefined when
-   * there is none or its write has not even started (writing it directly is then quicker).
+   * The staged file for `index` (the caller renames it into place), or undefined when there is
+   * none or its write has not even started (writing it directly is then quicker).
    */
-  async take(index: number): Promise<string | undefined> {
+  take(index: number): Promise<string | undefined> {
     const job = this.jobs.get(index);
-    if (!job || !this.forget(job)) return undefined;
+    if (!job || !this.forget(job)) return Promise.resolve(undefined);
     return job.done;
   }
 

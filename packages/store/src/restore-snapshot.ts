@@ -23,7 +23,8 @@ import { createInterface } from 'node:readline';
 import { Level } from 'level';
 import { fsyncDir, removeTree } from './durable-fs.js';
 import { forEachBounded } from './for-each-bounded.js';
-import { parseKey } from './index-rows.js';
+import { checkpointKey, parseKey } from './index-rows.js';
+import type { CheckpointRow } from './index-rows.js';
 import type { ArchiveSink, SnapshotHeader } from './snapshot-archive.js';
 import { readArchive } from './snapshot-archive.js';
 import { readManifest, verifyChunks } from './snapshot-manifest.js';
@@ -249,7 +250,12 @@ async function loadIndex(rowsFile: string, indexDir: string, rowsExpected: numbe
     if (rows !== rowsExpected) throw new SnapshotCorruptError(source, `${rows} index rows, the archive says ${rowsExpected}`);
     const metaIndex = (meta as { appliedIndex?: unknown } | undefined)?.appliedIndex ?? 0;
     if (metaIndex !== appliedIndex) throw new SnapshotCorruptError(source, `index is at ${String(metaIndex)}, the archive says ${appliedIndex}`);
-    if (meta !== undefined) await db.put('meta', meta, { sync: true });
+    // Everything here is fsynced before the restore is decided: the new store is checkpointed whole.
+    const checkpoint: CheckpointRow = { index: appliedIndex };
+    await db.batch([
+      ...(meta !== undefined ? [{ type: 'put' as const, key: 'meta', value: meta }] : []),
+      { type: 'put' as const, key: checkpointKey, value: checkpoint },
+    ], { sync: true });
   } finally {
     await db.close();
   }

@@ -3,7 +3,7 @@
  * every directory and file of the durable Maildir tree (store-tree.ts) with its name, size and
  * content hash. Two stores built from the same log are equal exactly when their digests are (the
  * HA checker's "both data nodes end with identical stores"). How files share inodes (hard links)
- * is not state and does not count.
+ * is not state and does not count, nor does the node's own checkpoint row (index-rows.ts).
  *
  * Canonical input, line by line:
  *   R <JSON [key, value]>
@@ -16,10 +16,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Level } from 'level';
 import { walkStoreTree } from './store-tree.js';
+import { isLocalKey } from './index-rows.js';
 
 export async function computeStateDigest(db: Level<string, unknown>, mailRoot: string): Promise<string> {
   const digest = createHash('sha256');
-  for await (const [key, value] of db.iterator()) digest.update(`R ${JSON.stringify([key, value])}\n`);
+  for await (const [key, value] of db.iterator()) {
+    if (!isLocalKey(key)) digest.update(`R ${JSON.stringify([key, value])}\n`);
+  }
   for (const e of await walkStoreTree(mailRoot)) {
     if (e.kind === 'dir') { digest.update(`D ${JSON.stringify(e.path)}\n`); continue; }
     digest.update(`F ${JSON.stringify(e.path)} ${e.sizeBytes} ${await fileSha256(join(mailRoot, e.path), e.sizeBytes)}\n`);
