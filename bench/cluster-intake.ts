@@ -9,15 +9,13 @@
  *
  *   npm run bench -- cluster-intake [--clients 10] [--messages 200] [--size 4096]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { SmtpWireClient } from '@tandem/smtp';
+import { freePort, repoRoot, runSmtpLoad, spawnReading, summary, type RunResult } from './lib/smtp-load.js';
 
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
   options: {
     clients: { type: 'string', default: '10' },
@@ -29,78 +27,15 @@ const { values } = parseArgs({
   },
 });
 
-interface RunResult { messages: number; elapsedMs: number; latenciesMs: number[] }
-
-function makeMessage(sizeBytes: number, client: number, n: number, to: string): Buffer {
-  const header = `From: bench${client}@elsewhere.test\r\nTo: ${to}\r\nSubject: bench ${client}/${n}\r\nMessage-ID: <${client}.${n}.${process.pid}@bench>\r\n\r\n`;
-  const line = `${'x'.repeat(76)}\r\n`;
-  let body = '';
-  while (header.length + body.length + line.length <= sizeBytes) body += line;
-  body += 'y'.repeat(Math.max(0, sizeBytes - header.length - body.length - 2)) + '\r\n';
-  return Buffer.from(header + body);
-}
-
-async function runWorkload(host: string, port: number, clients: number, perClient: number, sizeBytes: number, to: string): Promise<RunResult> {
-  const latenciesMs: number[] = [];
-  const started = performance.now();
-  await Promise.all(Array.from({ length: clients }, async (_, c) => {
-    const client = await SmtpWireClient.connect(port, { host });
-    await client.send('EHLO bench.elsewhere.test');
-    for (let n = 0; n < perClient; n++) {
-      const message = makeMessage(sizeBytes, c, n, to);
-      const t0 = performance.now();
-      // RFC 2920 PIPELINING: MAIL, RCPT and DATA in one write, as real MTAs send them.
-      client.write(`MAIL FROM:<bench${c}@elsewhere.test>\r\nRCPT TO:<${to}>\r\nDATA\r\n`);
-      const replies = [await client.readReply(), await client.readReply(), await client.readReply()];
-      if (replies[2]?.code !== 354) throw new Error(replies.map((r) => `${r.code} ${r.lines.join(' ')}`).join(' / '));
-      client.write(Buffer.concat([message, Buffer.from('.\r\n')]));
-      const done = await client.readReply();
-      if (done.code !== 250) throw new Error(`${done.code} ${done.lines.join(' ')}`);
-      latenciesMs.push(performance.now() - t0);
-    }
-    await client.quit();
-  }));
-  return { messages: clients * perClient, elapsedMs: performance.now() - started, latenciesMs };
-}
-
-function summary(r: RunResult): { rate: number; p50: number; p99: number } {
-  const sorted = [...r.latenciesMs].sort((a, b) => a - b);
-  const at = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-  return { rate: r.messages / (r.elapsedMs / 1000), p50: at(50), p99: at(99) };
-}
-
-function spawnReading(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      const match = pattern.exec(out);
-      if (match) resolve({ child, match });
-    });
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}) before it was ready:\n${out}`)));
-  });
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 async function singleNode(clients: number, perClient: number, sizeBytes: number): Promise<RunResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
   const ports = await Promise.all(Array.from({ length: 5 }, freePort));
   const tandemd = await spawnReading([
     'apps/server/src/main.ts', '--dev', '--data-dir', dataDir, '--smtp-port', String(ports[0]), '--submission-port', String(ports[1]),
     '--submissions-port', String(ports[2]), '--imap-port', String(ports[3]), '--imaps-port', String(ports[4]),
-  ], /\n {2}admin /);
+  ], /\n {2}admin /, 'ignore');
   try {
-    return await runWorkload('127.0.0.1', ports[0]!, clients, perClient, sizeBytes, 'demo@example.test');
+    return await runSmtpLoad({ label: 'single node', host: '127.0.0.1', port: ports[0]!, clients, messagesPerClient: perClient, sizeBytes, rcptTo: 'demo@example.test' });
   } finally {
     const exited = new Promise((resolve) => tandemd.child.once('exit', resolve));
     tandemd.child.kill('SIGTERM');
@@ -134,7 +69,7 @@ async function main(): Promise<void> {
   const sizeBytes = Number(values.size);
   if (values.client !== undefined) {
     const [host, port] = values.client.split(':') as [string, string];
-    process.stdout.write(`${JSON.stringify(await runWorkload(host, Number(port), clients, perClient, sizeBytes, values.to!))}\n`);
+    process.stdout.write(`${JSON.stringify(await runSmtpLoad({ label: 'cluster', host: host!, port: Number(port), clients, messagesPerClient: perClient, sizeBytes, rcptTo: values.to! }))}\n`);
     return;
   }
   if (process.getuid?.() !== 0) {

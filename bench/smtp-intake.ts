@@ -10,17 +10,15 @@
  * Every 250 from tandemd follows an fsync of the command log (group commit), so the ratio is the
  * price of durability (plus the Maildir write, the index batch and the trace headers).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SMTPServer } from 'smtp-server';
-import { SmtpWireClient } from '@tandem/smtp';
+import { freePort, repoRoot, runSmtpLoad, spawnReading, summary, type RunResult } from './lib/smtp-load.js';
 
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
   options: {
     clients: { type: 'string', default: '10' },
@@ -46,62 +44,6 @@ if (values['serve-bare']) {
   await main();
 }
 
-interface RunResult { label: string; messages: number; elapsedMs: number; latenciesMs: number[] }
-
-function makeMessage(sizeBytes: number, client: number, n: number): Buffer {
-  const header = `From: bench${client}@elsewhere.test\r\nTo: demo@example.test\r\nSubject: bench ${client}/${n}\r\nMessage-ID: <${client}.${n}@bench>\r\n\r\n`;
-  const line = `${'x'.repeat(76)}\r\n`;
-  let body = '';
-  while (header.length + body.length + line.length <= sizeBytes) body += line;
-  body += 'y'.repeat(Math.max(0, sizeBytes - header.length - body.length - 2)) + '\r\n';
-  return Buffer.from(header + body);
-}
-
-async function runWorkload(label: string, port: number, clients: number, perClient: number, sizeBytes: number): Promise<RunResult> {
-  const latenciesMs: number[] = [];
-  const started = performance.now();
-  await Promise.all(Array.from({ length: clients }, async (_, c) => {
-    const client = await SmtpWireClient.connect(port);
-    await client.send('EHLO bench.elsewhere.test');
-    for (let n = 0; n < perClient; n++) {
-      const message = makeMessage(sizeBytes, c, n);
-      const t0 = performance.now();
-      // RFC 2920 PIPELINING: MAIL, RCPT and DATA in one write, as real MTAs send them.
-      client.write(`MAIL FROM:<bench${c}@elsewhere.test>\r\nRCPT TO:<demo@example.test>\r\nDATA\r\n`);
-      const replies = [await client.readReply(), await client.readReply(), await client.readReply()];
-      if (replies[2]?.code !== 354) throw new Error(`${label}: ${replies.map((r) => `${r.code} ${r.lines.join(' ')}`).join(' / ')}`);
-      client.write(Buffer.concat([message, Buffer.from('.\r\n')]));
-      const done = await client.readReply();
-      if (done.code !== 250) throw new Error(`${label}: ${done.code} ${done.lines.join(' ')}`);
-      latenciesMs.push(performance.now() - t0);
-    }
-    await client.quit();
-  }));
-  return { label, messages: clients * perClient, elapsedMs: performance.now() - started, latenciesMs };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
-function summary(r: RunResult): { rate: number; p50: number; p99: number } {
-  const sorted = [...r.latenciesMs].sort((a, b) => a - b);
-  return { rate: r.messages / (r.elapsedMs / 1000), p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
-}
-
-function spawnReading(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      const match = pattern.exec(out);
-      if (match) resolve({ child, match });
-    });
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}) before it was ready:\n${out}`)));
-  });
-}
-
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -122,16 +64,6 @@ function adminStatus(dataDir: string): Promise<Record<string, unknown>> {
   });
 }
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 async function main(): Promise<void> {
   const clients = Number(values.clients);
   const perClient = Number(values.messages);
@@ -139,7 +71,7 @@ async function main(): Promise<void> {
   console.log(`smtp-intake: ${clients} clients × ${perClient} messages of ${sizeBytes} bytes, pipelined MAIL/RCPT/DATA`);
 
   const bare = await spawnReading(['bench/smtp-intake.ts', '--serve-bare'], /port (\d+)\n/);
-  const ceiling = await runWorkload('bare smtp-server (discards)', Number(bare.match[1]), clients, perClient, sizeBytes);
+  const ceiling = await runSmtpLoad({ label: 'bare smtp-server (discards)', host: '127.0.0.1', port: Number(bare.match[1]), clients, messagesPerClient: perClient, sizeBytes, rcptTo: 'demo@example.test' });
   await stop(bare.child);
 
   const dataDir = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
@@ -151,7 +83,7 @@ async function main(): Promise<void> {
   let tandem: RunResult;
   let status: Record<string, unknown>;
   try {
-    tandem = await runWorkload('tandemd (fsync per 250)', ports[0]!, clients, perClient, sizeBytes);
+    tandem = await runSmtpLoad({ label: 'tandemd (fsync per 250)', host: '127.0.0.1', port: ports[0]!, clients, messagesPerClient: perClient, sizeBytes, rcptTo: 'demo@example.test' });
     status = await adminStatus(dataDir);
   } finally {
     await stop(tandemd.child);

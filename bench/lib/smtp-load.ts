@@ -1,0 +1,86 @@
+/**
+ * The SMTP load both intake benchmarks send (bench/smtp-intake.ts, bench/cluster-intake.ts), and the
+ * small process helpers they share: one definition, so the single-node and cluster figures are
+ * measured with exactly the same client.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { SmtpWireClient } from '@tandem/smtp';
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface RunResult { label: string; messages: number; elapsedMs: number; latenciesMs: number[] }
+
+export interface SmtpLoad {
+  label: string;
+  host: string;
+  port: number;
+  clients: number;
+  messagesPerClient: number;
+  sizeBytes: number;
+  rcptTo: string;
+}
+
+/** A message of exactly `sizeBytes` (headers + 78-octet lines, RFC 5322 §2.1.1), unique per client and n. */
+export function makeMessage(sizeBytes: number, client: number, n: number, rcptTo: string): Buffer {
+  const header = `From: bench${client}@elsewhere.test\r\nTo: ${rcptTo}\r\nSubject: bench ${client}/${n}\r\nMessage-ID: <${client}.${n}.${process.pid}@bench>\r\n\r\n`;
+  const line = `${'x'.repeat(76)}\r\n`;
+  let body = '';
+  while (header.length + body.length + line.length <= sizeBytes) body += line;
+  body += 'y'.repeat(Math.max(0, sizeBytes - header.length - body.length - 2)) + '\r\n';
+  return Buffer.from(header + body);
+}
+
+/** `clients` parallel connections, each sending its messages one after another; latency = MAIL → 250. */
+export async function runSmtpLoad(load: SmtpLoad): Promise<RunResult> {
+  const latenciesMs: number[] = [];
+  const started = performance.now();
+  await Promise.all(Array.from({ length: load.clients }, async (_, c) => {
+    const client = await SmtpWireClient.connect(load.port, { host: load.host });
+    await client.send('EHLO bench.elsewhere.test');
+    for (let n = 0; n < load.messagesPerClient; n++) {
+      const message = makeMessage(load.sizeBytes, c, n, load.rcptTo);
+      const t0 = performance.now();
+      // RFC 2920 PIPELINING: MAIL, RCPT and DATA in one write, as real MTAs send them.
+      client.write(`MAIL FROM:<bench${c}@elsewhere.test>\r\nRCPT TO:<${load.rcptTo}>\r\nDATA\r\n`);
+      const replies = [await client.readReply(), await client.readReply(), await client.readReply()];
+      if (replies[2]?.code !== 354) throw new Error(`${load.label}: ${replies.map((r) => `${r.code} ${r.lines.join(' ')}`).join(' / ')}`);
+      client.write(Buffer.concat([message, Buffer.from('.\r\n')]));
+      const done = await client.readReply();
+      if (done.code !== 250) throw new Error(`${load.label}: ${done.code} ${done.lines.join(' ')}`);
+      latenciesMs.push(performance.now() - t0);
+    }
+    await client.quit();
+  }));
+  return { label: load.label, messages: load.clients * load.messagesPerClient, elapsedMs: performance.now() - started, latenciesMs };
+}
+
+export function summary(r: RunResult): { rate: number; p50: number; p99: number } {
+  const sorted = [...r.latenciesMs].sort((a, b) => a - b);
+  const at = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+  return { rate: r.messages / (r.elapsedMs / 1000), p50: at(50), p99: at(99) };
+}
+
+/** Starts `node --import tsx ARGS` in the repo root and resolves once its stdout matches `pattern`. */
+export function spawnReading(args: string[], pattern: RegExp, stderr: 'inherit' | 'ignore' = 'inherit'): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', stderr] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const match = pattern.exec(out);
+      if (match) resolve({ child, match });
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}) before it was ready:\n${out}`)));
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
