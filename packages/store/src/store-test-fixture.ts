@@ -11,6 +11,7 @@ import type { Command } from './command.js';
 import type { ApplyResult } from './apply-result.js';
 import { MailStore } from './mail-store.js';
 import type { MailStoreOptions } from './mail-store.js';
+import { mulberry32 } from '@tandem/testkit';
 
 /** A well-formed scrypt hash (apply() only checks the format), so command logs are reproducible. */
 export const fixedPasswordHash = `$scrypt$ln=15,r=8,p=1$${'A'.repeat(22)}$${'B'.repeat(43)}`;
@@ -77,17 +78,7 @@ export async function fileTree(root: string): Promise<Array<[string, string]>> {
   return out;
 }
 
-/** mulberry32: small, seedable, good enough for test workloads. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 /** The seed from TEST_SEED, or a fresh one; print it so a failure can be replayed. */
 export function testSeed(): number {

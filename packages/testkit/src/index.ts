@@ -16,3 +16,4 @@ export { Simulation, runSimulation } from './simulation.js';
 export type { SimulationOptions, SimulationResult, SimulationStats } from './simulation.js';
 export { runSeeds } from './run-seeds.js';
 export type { SeedsReport } from './run-seeds.js';
+export { mulberry32 } from './mulberry32.js';

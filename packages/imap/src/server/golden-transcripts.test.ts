@@ -1,5 +1,6 @@
 // Goal: every command and extension behaves exactly as the golden transcripts in packages/imap/testdata record, over real sockets, one fresh store per transcript.
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -18,8 +19,12 @@ for (const file of readdirSync(testdata).filter((f) => f.endsWith('.txt')).sort(
     const harness = await ImapHarness.start({ devLoopbackPlainAuth: !/^# harness: no-dev-auth$/m.test(text) });
     try {
       const recording = record !== undefined && file.startsWith(record);
-      const result = await runTranscript(harness, text, file, recording);
-      if (recording) writeFileSync(join(testdata, `${file}.recorded`), result);
+      if (recording) {
+        writeFileSync(join(testdata, `${file}.recorded`), await runTranscript(harness, text, file, true));
+      } else {
+        // Every response must equal the transcript's, and no connection may hold one it does not expect.
+        await assert.doesNotReject(runTranscript(harness, text, file));
+      }
     } finally {
       await harness.close();
     }

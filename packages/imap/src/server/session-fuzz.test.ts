@@ -5,22 +5,12 @@ import { literalMarkerAt } from '../wire/command-reader.js';
 import { demoPassword, demoUser, ImapHarness, sampleMessage } from './imap-test-harness.js';
 import { ImapLineClient } from './imap-line-client.js';
 import type { ImapLogger } from './imap-logger.js';
+import { mulberry32 } from '@tandem/testkit';
 
 const seed = process.env['TEST_SEED'] ? Number(process.env['TEST_SEED']) : Math.floor(Math.random() * 2 ** 31);
 const rounds = 40;
 const commandsPerRound = 25;
 
-/** mulberry32: small, seedable. */
-function seeded(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Commands of every state (IDLE, AUTHENTICATE, STARTTLS and LOGOUT change the connection itself and are left out).
 const corpus = [
@@ -59,7 +49,7 @@ function withoutTrailingLiteral(line: string): string {
 const responseRe = /^(\* |\+ |\+\r\n|[!#$&'+,\-./0-9:;<=>?@A-Z^_`a-z|~\]]+ (OK|NO|BAD) )/;
 
 test(`fuzzed commands in every state (seed ${seed})`, async () => {
-  const random = seeded(seed);
+  const random = mulberry32(seed);
   const errors: string[] = [];
   const logger: ImapLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: (fields) => { errors.push(JSON.stringify(fields)); } };
   const harness = await ImapHarness.start({ server: { logger } });

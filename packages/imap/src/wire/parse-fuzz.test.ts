@@ -4,18 +4,8 @@ import assert from 'node:assert/strict';
 import { CommandReader } from './command-reader.js';
 import { parseCommand } from './parse-command.js';
 import { ImapParseError } from './parse-error.js';
+import { mulberry32 } from '@tandem/testkit';
 
-/** mulberry32: small, fast, good enough for fuzzing, fully determined by the seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const seeds = process.env.IMAP_FUZZ_SEED ? [Number(process.env.IMAP_FUZZ_SEED)] : [1, 2, 3, 42, 20240101];
 
@@ -80,7 +70,7 @@ function parseChecked(bytes: Buffer, seed: number): number {
 
 test('parser: random and mutated commands fail only with ImapParseError, quickly', { timeout: 60_000 }, () => {
   for (const seed of seeds) {
-    const rand = prng(seed);
+    const rand = mulberry32(seed);
     let slowest = 0;
     for (let i = 0; i < 4000; i++) {
       const base = Buffer.from(samples[Math.floor(rand() * samples.length)]!, 'latin1');
@@ -116,7 +106,7 @@ function parseError(bytes: Buffer): ImapParseError | null {
 
 test('reader + parser: mutated streams in random chunks always drain, and every event is well-formed', { timeout: 60_000 }, () => {
   for (const seed of seeds) {
-    const rand = prng(seed ^ 0x5eed);
+    const rand = mulberry32(seed ^ 0x5eed);
     for (let round = 0; round < 300; round++) {
       const reader = new CommandReader({ lineBytesMax: 200, literalBytesMax: 64, commandBytesMax: 256, literalsMax: 4 });
       const pieces: Buffer[] = [];
