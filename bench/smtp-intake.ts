@@ -4,7 +4,7 @@
  * discards the data (another child process): this machine's protocol ceiling. Prints messages/s and
  * p50/p99 latency of the 250 (from MAIL FROM to the 250 after the final dot) for both, and the ratio.
  *
- *   node --import tsx bench/smtp-intake.ts [--clients 10] [--messages 2000] [--size 4096]
+ *   node --import tsx bench/smtp-intake.ts [--clients 10] [--messages 2000] [--size 4096] [--cpu-prof] [--data-root DIR]
  *   npm run bench -- smtp-intake
  *
  * Every 250 from tandemd follows an fsync of the command log (group commit), so the ratio is the
@@ -12,11 +12,12 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SMTPServer } from 'smtp-server';
+import { summarizeCpuProfiles } from './lib/imap-cpu-profile.js';
 import { freePort, repoRoot, runSmtpLoad, spawnReading, summary, type RunResult } from './lib/smtp-load.js';
 
 const { values } = parseArgs({
@@ -25,6 +26,9 @@ const { values } = parseArgs({
     messages: { type: 'string', default: '2000' },
     size: { type: 'string', default: '4096' },
     'serve-bare': { type: 'boolean', default: false },
+    // Writes tandemd's CPU profile and prints where its time went (self time per function and file).
+    'cpu-prof': { type: 'boolean', default: false },
+    'data-root': { type: 'string', default: join(repoRoot, '.bench') },
   },
 });
 
@@ -74,9 +78,16 @@ async function main(): Promise<void> {
   const ceiling = await runSmtpLoad({ label: 'bare smtp-server (discards)', host: '127.0.0.1', port: Number(bare.match[1]), clients, messagesPerClient: perClient, sizeBytes, rcptTo: 'demo@example.test' });
   await stop(bare.child);
 
-  const dataDir = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
+  // The data dir lives where `npm start` keeps it, under the project, not in /tmp: on this project's
+  // VMs creating a file in /tmp costs about 1 ms of CPU (an inode allocator that searches a crowded
+  // block group) against 20–30 µs elsewhere on the same file system, which would measure the VM's
+  // /tmp, not tandemd. `--data-root DIR` picks another place.
+  mkdirSync(values['data-root'], { recursive: true });
+  const dataDir = mkdtempSync(join(values['data-root'], 'smtp-intake-'));
   const ports = await Promise.all(Array.from({ length: 5 }, freePort));
+  const profDir = values['cpu-prof'] ? mkdtempSync(join(tmpdir(), 'tandem-bench-prof-')) : undefined;
   const tandemd = await spawnReading([
+    ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
     'apps/server/src/main.ts', '--dev', '--data-dir', dataDir, '--smtp-port', String(ports[0]), '--submission-port', String(ports[1]),
     '--submissions-port', String(ports[2]), '--imap-port', String(ports[3]), '--imaps-port', String(ports[4]),
   ], /\n {2}admin /);
@@ -102,4 +113,13 @@ async function main(): Promise<void> {
   console.log(`command log: ${log.appended} entries, ${log.fsyncs} fsyncs (${(log.appended / Math.max(1, log.fsyncs)).toFixed(1)} entries per fsync, largest group ${log.largestGroup})`);
   const ratio = rows[1]!.rate / rows[0]!.rate;
   console.log(`ratio tandemd / ceiling: ${(ratio * 100).toFixed(1)}% (target ≥ 30%)`);
+  if (profDir) {
+    const profile = await summarizeCpuProfiles(profDir, repoRoot, 40);
+    if (profile) {
+      console.log(`\ntandemd CPU profile (${profDir}): ${profile.totalMs.toFixed(0)} ms sampled, ${profile.idleMs.toFixed(0)} ms idle`);
+      for (const f of profile.files) console.log(`  ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.name}`);
+      console.log('');
+      for (const f of profile.functions) console.log(`  ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.name}`);
+    }
+  }
 }

@@ -85,6 +85,10 @@ export const limits = {
    * durable. Over it: apply writes the file itself.
    */
   stagedMessagesMax: 64,
+  /** Store: empty files a worker creates per request for staging (packages/store/src/spare-files.ts). */
+  spareFilesBatch: 128,
+  /** Store: fewer spare files ready than this asks the worker for another batch. */
+  spareFilesLow: 64,
   /** Store: log entries of message commands applied under one commit (one LevelDB batch). The rest wait for the next commit. */
   applyBatchEntriesMax: 256,
   /**
@@ -106,6 +110,12 @@ export const limits = {
    * libuv's thread pool (UV_THREADPOOL_SIZE), so applies and LevelDB always find a free thread.
    */
   checkpointFsyncsInFlightMax: 8,
+  /**
+   * Store: a checkpoint covering at least this many files and directories syncs their file system with
+   * one syncfs(2) instead of an fsync each (packages/store/src/sync-file-system.ts). Below it: an fsync
+   * per path (cheaper than starting `sync`, and it leaves other files on the disk alone).
+   */
+  checkpointSyncfsPathsMin: 64,
   /**
    * Store: expunged UIDs remembered per mailbox for QRESYNC (RFC 7162 §3.2.5.2, VANISHED). Over it: the
    * oldest expunge records are dropped and the mailbox's expunge-history floor rises to the MODSEQ of the

@@ -1,14 +1,23 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const alphabet = '0123456789BCDFGHJKLMNPQRSTVWXYZ';
+const idLength = 12;
+
+/** Random bytes drawn ahead, many ids at a time: one call into the CSPRNG per 256 ids, not one per message. */
+const pool = Buffer.alloc(idLength * 256);
+let used = pool.length;
 
 /**
  * A short id for "250 2.0.0 queued as <id>" and the logs. Made by the proposer (apply() must not
  * draw randomness), 12 characters from an alphabet without vowels, so ids never spell words.
  */
 export function newQueueId(): string {
-  const bytes = randomBytes(12);
+  if (used + idLength > pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
   let id = '';
-  for (const byte of bytes) id += alphabet[byte % alphabet.length];
+  for (let i = used; i < used + idLength; i++) id += alphabet[pool[i]! % alphabet.length];
+  used += idLength;
   return id;
 }

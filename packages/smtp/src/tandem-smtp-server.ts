@@ -7,15 +7,43 @@ import { enhancedCodePrefix } from './smtp-reply.js';
 type ConnectionOptions = ConstructorParameters<typeof SMTPConnection>[2];
 
 /**
+ * Replies to a pipelined group (RFC 2920 §3.1: MAIL, RCPT, DATA sent in one write) may be sent in
+ * one write too: smtp-server writes each reply on its own, a system call apiece. These codes end a
+ * transaction step and are coalesced until the end of the event-loop turn; any other reply (the
+ * greeting, EHLO, STARTTLS's 220 before the handshake takes the socket over, 221, 421) flushes
+ * what is held and goes out at once, so nothing is ever held across a change of the socket.
+ */
+const coalescedReplyCodes = new Set([250, 251, 252, 354, 450, 451, 452, 501, 503, 550, 551, 552, 553, 554]);
+
+/**
  * smtp-server derives the enhanced status code of a handler's error reply from the reply code
  * alone (550 → 5.1.1), which would label a relay refusal "bad destination mailbox". This
  * connection sends a reply text that already starts with its enhanced code (RFC 3463) as it is,
  * so our replies carry the code we chose; every other reply keeps the library's code.
  */
 class ExplicitReplyConnection extends SMTPConnection {
+  private corkedSocket: Socket | TLSSocket | undefined;
+
   override send(code: number, data?: string | string[] | null, context?: string | false): void {
-    if (typeof data === 'string' && enhancedCodePrefix.test(data)) return super.send(code, data, false);
-    return super.send(code, data, context);
+    if (coalescedReplyCodes.has(code)) this.holdReplies();
+    if (typeof data === 'string' && enhancedCodePrefix.test(data)) super.send(code, data, false);
+    else super.send(code, data, context);
+    if (!coalescedReplyCodes.has(code)) this.flushReplies();
+  }
+
+  /** Corks the socket until the end of this event-loop turn (see coalescedReplyCodes). */
+  private holdReplies(): void {
+    const socket = this._socket as Socket | TLSSocket | undefined;
+    if (this.corkedSocket || !socket || socket.destroyed || this._upgrading) return;
+    socket.cork();
+    this.corkedSocket = socket;
+    setImmediate(() => this.flushReplies());
+  }
+
+  private flushReplies(): void {
+    const socket = this.corkedSocket;
+    this.corkedSocket = undefined;
+    if (socket && socket.writableCorked > 0) socket.uncork();
   }
 }
 

@@ -6,7 +6,8 @@
  * MODSEQ: a STORE or an EXPUNGE takes the mailbox's HIGHESTMODSEQ + 1 once and gives it to every
  * message it changes (RFC 7162 §3.1.3: each STORE gets its own mod-sequence; the messages it
  * changes may share it); each new message (deliver, append, copy) takes a MODSEQ of its own.
- * A STORE that leaves a message's flags as they were does not touch its MODSEQ.
+ * A STORE that leaves a message's flags as they were does not touch its MODSEQ, and its result
+ * (StoreValue.updated) lists only the messages it changed.
  */
 import { join } from 'node:path';
 import type { MessageCopy, MessageExpunge, MessageStore } from './command.js';
@@ -47,21 +48,23 @@ export async function applyStore(ctx: ApplyContext, cmd: MessageStore): Promise<
   const messages = ctx.mirror.messagesOf(user, mailbox.id);
   const modSeq = mailbox.highestModSeq + 1;
   const value: StoreValue = { updated: [], modified: [] };
-  let changed = false;
+  let passed = 0;
   for (const uid of sortedUids(cmd.uids)) {
     const row = messages.get(uid);
     if (!row) continue; // RFC 9051 §6.4.6 / §6.4.9: UIDs that do not exist are ignored
     // RFC 7162 §3.1.3: a message changed after UNCHANGEDSINCE is left alone and reported.
     if (cmd.unchangedSince !== undefined && row.modSeq > cmd.unchangedSince) { value.modified.push(uid); continue; }
+    passed++;
     const flags = combineFlags(row.flags, cmd.operation, given);
-    if (sameFlags(flags, row.flags)) { value.updated.push({ uid, flags: row.flags, modSeq: row.modSeq }); continue; }
+    // Flags as they were: no row, no event, no new MODSEQ, and not in `updated` (a +FLAGS over a
+    // whole mailbox mostly meets messages that already have the flag).
+    if (sameFlags(flags, row.flags)) continue;
     ctx.putMessage(user, mailbox.id, uid, { ...row, flags, modSeq });
     ctx.emit({ type: 'flags.changed', user, mailbox: mailbox.name, uid, flags, modSeq, index: ctx.index });
     value.updated.push({ uid, flags, modSeq });
-    changed = true;
   }
-  if (changed) ctx.putMailbox(user, { ...mailbox, highestModSeq: modSeq });
-  if (value.modified.length > 0 && value.updated.length === 0) {
+  if (value.updated.length > 0) ctx.putMailbox(user, { ...mailbox, highestModSeq: modSeq });
+  if (value.modified.length > 0 && passed === 0) {
     // The message is the UID set for the MODIFIED response code (RFC 7162 §3.1.3).
     return ctx.fail('MODIFIED', compactUidSet(value.modified));
   }

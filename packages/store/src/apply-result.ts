@@ -22,6 +22,7 @@ export interface DeliverValue {
 export interface AppendValue { uidValidity: number; uid: number }
 export interface CopyValue { uidValidity: number; sourceUids: number[]; targetUids: number[]; expungedUids: number[] }
 export interface StoreValue {
+  /** The messages whose flags the STORE changed, with their new flags and MODSEQ, ascending by UID. */
   updated: Array<{ uid: number; flags: string[]; modSeq: number }>;
   /** UIDs not changed because of UNCHANGEDSINCE (RFC 7162 §3.1.3 MODIFIED response code). */
   modified: number[];

@@ -61,6 +61,35 @@ export async function fsyncIfExists(path: string): Promise<boolean> {
   return true;
 }
 
+/**
+ * writeFileUnsynced() for a small file, entirely on the event loop: creating a file in a directory
+ * the store writes all the time, copying a few kilobytes into the page cache and closing cost a
+ * few microseconds each, while handing the open to libuv's pool wakes a pool thread, which on a
+ * busy machine takes the CPU from the event loop for far longer. False, having done nothing, for
+ * data over inlineWriteBytesMax (the caller then uses writeFileUnsynced). With `create` false the
+ * file must exist already (ENOENT is thrown).
+ */
+export function writeSmallFileUnsyncedSync(path: string, data: Uint8Array, create = true): boolean {
+  if (data.length > inlineWriteBytesMax) return false;
+  // An existing (spare, empty) file is only opened: no inode to allocate (spare-files.ts).
+  const flags = constants.O_WRONLY | constants.O_TRUNC | (create ? constants.O_CREAT : 0);
+  let fd: number;
+  try {
+    fd = openSync(path, flags, 0o640);
+  } catch (err) {
+    if (errCode(err) !== 'ENOENT' || !create) throw err;
+    mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
+    fd = openSync(path, flags, 0o640);
+  }
+  try {
+    for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at);
+  } finally {
+    closeSync(fd);
+  }
+  fsObserver()?.written(path);
+  return true;
+}
+
 /** Writes the whole file, not synced (the caller makes it durable later or never needs to). */
 export async function writeFileUnsynced(path: string, data: Uint8Array): Promise<void> {
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC;

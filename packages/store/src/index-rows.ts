@@ -99,21 +99,26 @@ export type ParsedKey =
 export function parseKey(key: string): ParsedKey {
   const parts = key.split(SEP);
   const [kind, a, b, c] = parts;
-  const arity = (n: number): void => { if (parts.length !== n) throw new Error(`bad index key ${JSON.stringify(key)}`); };
+  // checkArity is a module-level function, not a closure made per call: this runs for every row of
+  // every commit, and under tsx each such closure is also named at run time (esbuild's keepNames).
   switch (kind) {
-    case 'meta': arity(1); return { kind };
-    case 'domain': arity(2); return { kind, domain: a! };
-    case 'user': arity(2); return { kind, address: a! };
-    case 'alias': arity(3); return { kind, source: a!, target: b! };
-    case 'mbox': arity(3); return { kind, user: a!, name: b! };
-    case 'msg': arity(4); return { kind, user: a!, mailboxId: b!, uid: Number(c) };
-    case 'sub': arity(3); return { kind, user: a!, name: b! };
-    case 'dedupe': arity(2); return { kind, key: a! };
-    case 'gc': arity(3); return { kind, key };
-    case 'expunged': arity(4); return { kind, user: a!, mailboxId: b!, modSeq: Number(c) };
-    case 'expungefloor': arity(3); return { kind, user: a!, mailboxId: b! };
+    case 'meta': checkArity(parts, 1, key); return { kind };
+    case 'domain': checkArity(parts, 2, key); return { kind, domain: a! };
+    case 'user': checkArity(parts, 2, key); return { kind, address: a! };
+    case 'alias': checkArity(parts, 3, key); return { kind, source: a!, target: b! };
+    case 'mbox': checkArity(parts, 3, key); return { kind, user: a!, name: b! };
+    case 'msg': checkArity(parts, 4, key); return { kind, user: a!, mailboxId: b!, uid: Number(c) };
+    case 'sub': checkArity(parts, 3, key); return { kind, user: a!, name: b! };
+    case 'dedupe': checkArity(parts, 2, key); return { kind, key: a! };
+    case 'gc': checkArity(parts, 3, key); return { kind, key };
+    case 'expunged': checkArity(parts, 4, key); return { kind, user: a!, mailboxId: b!, modSeq: Number(c) };
+    case 'expungefloor': checkArity(parts, 3, key); return { kind, user: a!, mailboxId: b! };
     default: throw new Error(`unknown index key ${JSON.stringify(key)}`);
   }
+}
+
+function checkArity(parts: readonly string[], n: number, key: string): void {
+  if (parts.length !== n) throw new Error(`bad index key ${JSON.stringify(key)}`);
 }
 
 /**

@@ -115,10 +115,12 @@ test('store: +FLAGS/-FLAGS/FLAGS, MODSEQ per change, UNCHANGEDSINCE (RFC 7162 §
   const base = { type: 'message.store' as const, user, mailbox: 'INBOX' };
   const s1 = await f.ok<StoreValue>({ ...base, uids: [1, 2, 99], operation: 'add', flags: ['\\seen'] });
   assert.deepEqual(s1, { updated: [{ uid: 1, flags: ['\\Seen'], modSeq: 5 }, { uid: 2, flags: ['\\Seen'], modSeq: 5 }], modified: [] });
-  // No change: MODSEQ stays, nothing bumps.
-  const s2 = await f.ok<StoreValue>({ ...base, uids: [1], operation: 'add', flags: ['\\Seen'] });
-  assert.deepEqual(s2.updated, [{ uid: 1, flags: ['\\Seen'], modSeq: 5 }]);
+  // No change: MODSEQ stays, nothing bumps, and the result lists only what changed (nothing).
+  const s2 = await f.ok<StoreValue>({ ...base, uids: [1, 2], operation: 'add', flags: ['\\Seen'] });
+  assert.deepEqual(s2, { updated: [], modified: [] });
   assert.equal(f.store.getMailbox(user, 'INBOX')?.highestModSeq, 5);
+  assert.deepEqual(f.store.listMessages(user, 'INBOX').slice(0, 2).map((m) => [m.uid, m.flags, m.modSeq]), [
+    [1, ['\\Seen'], 5], [2, ['\\Seen'], 5]]);
   const s3 = await f.ok<StoreValue>({ ...base, uids: [1, 3], operation: 'replace', flags: ['$Work'], unchangedSince: 4 });
   assert.deepEqual(s3, { updated: [{ uid: 3, flags: ['$Work'], modSeq: 6 }], modified: [1] });
   const s4 = await f.apply({ ...base, uids: [1, 2, 3], operation: 'remove', flags: ['\\Seen'], unchangedSince: 4 });
@@ -127,6 +129,23 @@ test('store: +FLAGS/-FLAGS/FLAGS, MODSEQ per change, UNCHANGEDSINCE (RFC 7162 §
     [1, ['\\Seen'], 5], [2, ['\\Seen'], 5], [3, ['$Work'], 6]]);
   const bad = await f.apply({ ...base, uids: [1], operation: 'add', flags: ['\\Bogus'] });
   assert.deepEqual([bad.ok, !bad.ok && bad.error], [false, 'INVALID']);
+}));
+
+test('store: only the messages whose flags change are listed, written and given the new MODSEQ', () => withStore(async (f, user) => {
+  for (let n = 1; n <= 4; n++) await f.ok(deliverCommand(n, user));
+  const base = { type: 'message.store' as const, user, mailbox: 'INBOX' };
+  await f.ok({ ...base, uids: [2, 4], operation: 'add', flags: ['\\Seen'] });
+  const before = f.store.listMessages(user, 'INBOX').map((m) => [m.uid, m.flags, m.modSeq] as const);
+  const highest = f.store.getMailbox(user, 'INBOX')!.highestModSeq;
+  const mixed = await f.ok<StoreValue>({ ...base, uids: [1, 2, 3, 4], operation: 'add', flags: ['\\Seen'] });
+  assert.deepEqual(mixed, { updated: [{ uid: 1, flags: ['\\Seen'], modSeq: highest + 1 }, { uid: 3, flags: ['\\Seen'], modSeq: highest + 1 }], modified: [] });
+  assert.deepEqual(f.store.listMessages(user, 'INBOX').map((m) => [m.uid, m.flags, m.modSeq]), [
+    [1, ['\\Seen'], highest + 1], before[1], [3, ['\\Seen'], highest + 1], before[3]]);
+  // UNCHANGEDSINCE: 1 and 3 fail the test; 2 and 4 pass but already have \Seen. The STORE passed
+  // for some messages, so it is not a MODIFIED failure, and still nothing changed.
+  const noop = await f.ok<StoreValue>({ ...base, uids: [1, 2, 3, 4], operation: 'add', flags: ['\\Seen'], unchangedSince: highest });
+  assert.deepEqual(noop, { updated: [], modified: [1, 3] });
+  assert.equal(f.store.getMailbox(user, 'INBOX')!.highestModSeq, highest + 1);
 }));
 
 test('copy and move: UIDPLUS results, flags kept, files linked, sources expunged on move', () => withStore(async (f, user, dataDir) => {

@@ -44,6 +44,7 @@ import type { BatchOp } from './index-rows.js';
 import { checkpointKey, isLocalKey, keys, lastWritePerKey } from './index-rows.js';
 import type { CheckpointRow } from './index-rows.js';
 import { IndexMirror } from './index-mirror.js';
+import { writeIndexBatch } from './index-batch.js';
 import { StorePaths } from './store-paths.js';
 import { ApplyContext } from './apply-context.js';
 import { removeTree } from './durable-fs.js';
@@ -144,7 +145,9 @@ export class MailStore extends MirrorReader implements StoreReader {
     };
     const { db, mirror, checkpointIndex, staging } = await MailStore.load(paths);
     const store = new MailStore(
-      db, paths, mirror, hooks, new StoreCheckpoint(checkpointIndex, checkpointFsyncsInFlight(), () => hooks.afterIndexSync?.()),
+      db, paths, mirror, hooks, new StoreCheckpoint(
+        checkpointIndex, { inFlightMax: checkpointFsyncsInFlight(), root: paths.mailRoot }, () => hooks.afterIndexSync?.(),
+      ),
       MailStore.redoPlan(mirror, paths, checkpointIndex), staging, opts.checkpointIntervalMs ?? limits.checkpointIntervalMs,
     );
     // Finish removals a crash interrupted, before anything is applied on top.
@@ -307,7 +310,7 @@ export class MailStore extends MirrorReader implements StoreReader {
     if (alone) ops.push({ type: 'put', key: checkpointKey, value: { index: last } satisfies CheckpointRow });
     const sync = alone || gcKeys.length > 0;
     await this.lastCommit;
-    const commit = this.db.batch(lastWritePerKey(ops), { sync });
+    const commit = writeIndexBatch(this.db, lastWritePerKey(ops), sync);
     commit.catch((err: unknown) => { this.failure ??= err; }); // handled by whoever waits for it next
     this.lastCommit = commit;
     // A synced commit is waited for (files are removed right after it; a command committed alone
@@ -410,6 +413,7 @@ export class MailStore extends MirrorReader implements StoreReader {
       await this.checkpoints.idle();
       await this.lastCommit.catch(() => undefined); // a failed store closes all the same
       await Promise.allSettled([...this.busy]); // snapshot writing still reads the index
+      await this.staging.close();
       await this.db.close();
       if (error !== undefined) throw error;
     });
@@ -478,6 +482,7 @@ export class MailStore extends MirrorReader implements StoreReader {
       await Promise.allSettled([...this.busy]);
       // Nothing unsynced may outlive the swap (nor, on a bad snapshot, the reload of the old state).
       await this.checkpointNow();
+      await this.staging.close();
       await this.db.close();
       let outcome: { summary: RestoreSummary } | { error: unknown };
       try {

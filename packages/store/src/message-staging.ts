@@ -2,12 +2,14 @@
  * Message bytes written ahead of apply(). Once a log has numbered an entry for good, its bytes and
  * its index are known before its turn to be applied comes, so the file can be written (not
  * synced: see file-plan.ts) while the log is still making the entry durable and earlier entries
- * are being applied. apply() then only renames (or links) the staged file into place, exactly as
+ * are being applied. A small message is written at once, on the event loop (durable-fs.ts,
+ * writeSmallFileUnsyncedSync), into a spare file a worker made ahead (spare-files.ts) when one is
+ * ready; a big one from libuv's pool, a few at a time. apply() then only renames (or links) the staged file into place, exactly as
  * it would its own tmp/ file: a thread-pool round trip instead of four on the acknowledgement
  * path. This is purely a cache: apply() writes the file itself whenever no staged copy is ready,
  * so results and file names never depend on it.
  *
- * Staged files live in `<data>/mail/.staging/<log index>.tandem` (same file system as the
+ * Staged files live in `<data>/mail/.staging/` as `<log index>.tandem` or `spare-<n>` (same file system as the
  * Maildirs, so renames and links work; "." never starts a domain name, so it cannot clash). They
  * are in no cur/ or new/, not part of the store's state (store-tree.ts), and the directory is
  * emptied at open, so a file staged for an entry that never became durable is simply dropped.
@@ -15,7 +17,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { limits } from '@tandem/config';
-import { removeTree, unlinkIfExists, writeFileUnsynced } from './durable-fs.js';
+import { removeTree, unlinkIfExists, writeFileUnsynced, writeSmallFileUnsyncedSync } from './durable-fs.js';
+import { SpareFiles } from './spare-files.js';
 
 /** Writes in flight at once: they queue for libuv's pool with the applies, so only a few. */
 const writesInFlightMax = 4;
@@ -27,7 +30,11 @@ export class MessageStaging {
   private readonly queue: Job[] = [];
   private running = 0;
 
-  private constructor(readonly dir: string) {}
+  private readonly spares: SpareFiles;
+
+  private constructor(readonly dir: string) {
+    this.spares = new SpareFiles(dir);
+  }
 
   static async open(dir: string): Promise<MessageStaging> {
     await removeTree(dir);
@@ -35,9 +42,24 @@ export class MessageStaging {
     return new MessageStaging(dir);
   }
 
+  /** Stops making spare files (the store is closing or being replaced); staged files stay until the next open. */
+  close(): Promise<void> {
+    return this.spares.close();
+  }
+
   /** Queues writing the bytes for `index`, unless already staged or limits.stagedMessagesMax are waiting. */
   stage(index: number, bytes: Uint8Array): void {
     if (this.jobs.has(index) || this.jobs.size >= limits.stagedMessagesMax) return;
+    const spare = this.spares.take();
+    const path = spare ?? join(this.dir, `${index}.tandem`);
+    let written: boolean;
+    // A failure here is not an error: apply() will write the file itself and meet the error there.
+    try { written = writeSmallFileUnsyncedSync(path, bytes, spare === undefined); } catch { return; }
+    if (spare !== undefined && !written) void unlinkIfExists(spare); // too big for a spare: written below instead
+    if (written) {
+      this.jobs.set(index, { index, bytes, started: true, done: Promise.resolve(path), resolve: () => undefined });
+      return;
+    }
     let resolve!: (path: string | undefined) => void;
     const done = new Promise<string | undefined>((r) => { resolve = r; });
     const job: Job = { index, bytes, started: false, done, resolve };

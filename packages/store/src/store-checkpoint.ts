@@ -4,7 +4,8 @@
  *
  * apply() writes message files and index batches without fsync: an acknowledged change is durable
  * because its log entry is. A checkpoint taken at applied index C then
- *   1. fsyncs every file and directory apply() wrote up to C (UnsyncedPaths), several at once;
+ *   1. makes every file and directory apply() wrote up to C (UnsyncedPaths) durable: an fsync
+ *      each, several at once, or for a large set one syncfs of their file system (unsynced-paths.ts);
  *   2. writes the checkpoint row { index: C } to LevelDB with sync: true — which also makes every
  *      earlier, unsynced index batch durable (LevelDB's write-ahead log is one sequential file).
  * Only then may the log drop entries ≤ C. After a power cut, recovery re-applies the log from
@@ -20,6 +21,7 @@ import { checkpointKey } from './index-rows.js';
 import type { CheckpointRow } from './index-rows.js';
 import { limits } from '@tandem/config';
 import { UnsyncedPaths, syncPathSet } from './unsynced-paths.js';
+import type { SyncPathSetOptions } from './unsynced-paths.js';
 
 /** Checkpoint fsyncs in flight: half the libuv pool (UV_THREADPOOL_SIZE, default 4), so applies keep threads too. */
 export function checkpointFsyncsInFlight(): number {
@@ -46,7 +48,8 @@ export class StoreCheckpoint {
   constructor(
     /** The durable checkpoint: the index in the checkpoint row. */
     public index: number,
-    private readonly fsyncsInFlightMax: number,
+    /** How the paths are synced: fsyncs in flight, and the root whose file system syncfs may sync instead. */
+    private readonly syncOptions: SyncPathSetOptions,
     /** Runs right after the checkpoint row is durable (a test hook of MailStore). */
     private readonly afterSync: () => void = () => undefined,
   ) {}
@@ -71,7 +74,7 @@ export class StoreCheckpoint {
       try {
         await previous;
         if (this.failure !== undefined) throw this.failure;
-        this.counters.pathsSynced += await syncPathSet(taken, this.fsyncsInFlightMax);
+        this.counters.pathsSynced += await syncPathSet(taken, this.syncOptions);
         await committed; // the index batches up to `target` are in LevelDB, before the row that vouches for them
         if (target > this.index) {
           const row: CheckpointRow = { index: target };

@@ -9,8 +9,13 @@
  * a step that needs a file's bytes durable right away (linking it under another name, see
  * file-plan.ts) can tell whether it must fsync it itself.
  */
+import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { limits } from '@tandem/config';
 import { fsyncIfExists } from './durable-fs.js';
 import { forEachBounded } from './for-each-bounded.js';
+import { fsObserver } from './fs-observer.js';
+import { syncFileSystem, syncFileSystemSupported } from './sync-file-system.js';
 
 export interface PathSet { files: Set<string>; dirs: Set<string> }
 
@@ -50,12 +55,46 @@ export class UnsyncedPaths {
   }
 }
 
+export interface SyncPathSetOptions {
+  /** fsyncs in flight at once (concurrent fsyncs share journal commits). */
+  inFlightMax: number;
+  /** The directory under which every path lies (the Maildir root): syncfs may sync its file system instead. */
+  root: string;
+}
+
 /**
- * fsyncs every path of the set, `inFlightMax` at a time (concurrent fsyncs share journal commits).
- * A name that is gone was removed by a later, already durable, command: nobody needs its bytes.
+ * Makes every path of the set durable. A large set lying wholly on the root's file system is
+ * synced with one syncfs (sync-file-system.ts, limits.checkpointSyncfsPathsMin); otherwise each
+ * path is fsynced, `inFlightMax` at a time. A name that is gone was removed by a later, already
+ * durable, command: nobody needs its bytes.
  */
-export async function syncPathSet(set: PathSet, inFlightMax: number): Promise<number> {
+export async function syncPathSet(set: PathSet, options: SyncPathSetOptions): Promise<number> {
   const paths = [...set.files, ...set.dirs];
-  await forEachBounded(paths, inFlightMax, async (path) => { await fsyncIfExists(path); });
+  if (paths.length >= limits.checkpointSyncfsPathsMin && syncFileSystemSupported() && await onOneFileSystem(set, options.root)) {
+    await syncFileSystem(options.root);
+    const observer = fsObserver();
+    if (observer) for (const path of paths) observer.synced(path);
+    return paths.length;
+  }
+  await forEachBounded(paths, options.inFlightMax, async (path) => { await fsyncIfExists(path); });
   return paths.length;
+}
+
+/**
+ * True when every directory of the set (and so every file, which lives in one) is on the root's
+ * file system: an operator may have mounted something else inside the Maildir tree. A directory
+ * that is gone holds nothing anyone needs.
+ */
+async function onOneFileSystem(set: PathSet, root: string): Promise<boolean> {
+  const dirs = new Set(set.dirs);
+  for (const file of set.files) dirs.add(dirname(file));
+  const device = (await stat(root)).dev;
+  for (const dir of dirs) {
+    try {
+      if ((await stat(dir)).dev !== device) return false;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  return true;
 }

@@ -1,10 +1,18 @@
 /**
  * STORE and UID STORE (RFC 9051 §6.4.6, §6.4.9) with UNCHANGEDSINCE (RFC 7162 §3.1.3).
  *
- * One message.store for the whole set. Without .SILENT each message's new flags come back in an
- * untagged FETCH (with UID for UID STORE, and MODSEQ once CONDSTORE is on); with .SILENT and
- * CONDSTORE on, the FETCH still carries MODSEQ (RFC 7162 §3.1.3). Messages UNCHANGEDSINCE left
- * alone are reported in OK [MODIFIED set] — sequence numbers for STORE, UIDs for UID STORE.
+ * One message.store for the whole set. Without .SILENT each message whose flags the STORE changed
+ * comes back in an untagged FETCH with its new flags (with UID for UID STORE, and MODSEQ once
+ * CONDSTORE is on); with .SILENT and CONDSTORE on, a changed message's FETCH still carries its new
+ * MODSEQ. A message the STORE left as it was has no "updated value" to return (RFC 9051 §6.4.6:
+ * "Normally, STORE will return the updated value of the data with an untagged FETCH response" —
+ * no requirement keyword, and nothing was updated) and keeps its MODSEQ, so it gets no FETCH —
+ * Dovecot does the same; a +FLAGS over a whole mailbox mostly meets such messages. The exception is
+ * a STORE with UNCHANGEDSINCE: there every message that passed the test gets a FETCH with MODSEQ,
+ * .SILENT or not (RFC 7162 §3.1.3, the UNCHANGEDSINCE modifier: "An untagged FETCH response MUST be
+ * sent, even if the .SILENT suffix is specified, and the response MUST include the MODSEQ message
+ * data item"). Messages UNCHANGEDSINCE left alone are reported in OK [MODIFIED set] — sequence
+ * numbers for STORE, UIDs for UID STORE.
  */
 import { normaliseFlags } from '@tandem/store';
 import type { StoreValue } from '@tandem/store';
@@ -13,7 +21,7 @@ import { ok, selectedState } from '../command-handler.js';
 import type { CommandHandler } from '../command-handler.js';
 import { enableCondstore } from '../condstore-enabling.js';
 import { ImapNoError, StoreCommandError } from '../imap-errors.js';
-import type { SelectedMailbox } from '../selected-mailbox.js';
+import type { SelectedMailbox, SelectedMessage, ViewMessage } from '../selected-mailbox.js';
 import type { Session } from '../session.js';
 
 export const storeHandler: CommandHandler<StoreCommand> = {
@@ -35,7 +43,8 @@ export const storeHandler: CommandHandler<StoreCommand> = {
     if (result.ok) value = result.value as StoreValue;
     else if (result.error === 'MODIFIED') value = { updated: [], modified: parseUidSet(result.message) };
     else throw new StoreCommandError(result.error, result.message);
-    writeStoreResponses(session, view, value, command.silent, byUid);
+    if (command.unchangedSince === null) writeStoreResponses(session, view, value, command.silent, byUid);
+    else writeConditionalStoreResponses(session, view, value, targets, command.silent, byUid);
     if (value.modified.length === 0) return ok(`${byUid ? 'UID ' : ''}STORE completed`);
     const numbers = byUid ? value.modified : value.modified.map((uid) => view.seqOf(uid)).filter((s) => s > 0).sort((a, b) => a - b);
     return ok('Conditional STORE failed for some messages', { code: 'MODIFIED', numbers });
@@ -43,11 +52,19 @@ export const storeHandler: CommandHandler<StoreCommand> = {
 };
 
 /**
- * The untagged FETCH per message (RFC 9051 §6.4.6), written as text: flags are atoms and the rest
- * numbers, so there is nothing to quote, and a STORE over a whole mailbox writes 10,000 of these.
+ * The untagged FETCH per changed message (RFC 9051 §6.4.6), written as text: flags are atoms and
+ * the rest numbers, so there is nothing to quote, and a STORE over a whole mailbox may write
+ * 10,000 of these. `value.updated` holds exactly the messages the STORE changed, ascending.
  */
 function writeStoreResponses(session: Session, view: SelectedMailbox, value: StoreValue, silent: boolean, byUid: boolean): void {
   const condstore = session.condstore;
+  if (silent && !condstore) {
+    for (const updated of value.updated) {
+      const m = view.byUidOrUndefined(updated.uid);
+      if (m && m.modSeq === updated.modSeq) view.flagsTold(updated.uid); // our own change: no second FETCH for it
+    }
+    return;
+  }
   const withUid = byUid || session.qresync;
   const out = session.out;
   for (const updated of value.updated) {
@@ -55,12 +72,37 @@ function writeStoreResponses(session: Session, view: SelectedMailbox, value: Sto
     const m = view.at(seq);
     if (!m) continue;
     if (m.modSeq === updated.modSeq) view.flagsTold(updated.uid); // our own change: no second FETCH for it
-    if (silent && !condstore) continue;
-    let items = silent ? '' : `FLAGS (${(m.recent ? [...updated.flags, '\\Recent'] : updated.flags).join(' ')})`;
-    if (withUid) items += `${items ? ' ' : ''}UID ${updated.uid}`;
-    if (condstore) items += `${items ? ' ' : ''}MODSEQ (${updated.modSeq})`;
-    out.write(`* ${seq} FETCH (${items})\r\n`);
+    out.write(fetchLine(seq, m, updated.uid, silent ? null : updated.flags, withUid, condstore ? updated.modSeq : null));
   }
+}
+
+/**
+ * With UNCHANGEDSINCE (RFC 7162 §3.1.3) every message that passed the test gets its FETCH with
+ * MODSEQ, in sequence order: the changed ones with their new flags and MODSEQ, the others (flags
+ * already as asked) with the flags and MODSEQ the view holds, which the store's change events
+ * keep current. Messages that failed the test, or were expunged meanwhile, get none.
+ */
+function writeConditionalStoreResponses(
+  session: Session, view: SelectedMailbox, value: StoreValue, targets: readonly SelectedMessage[], silent: boolean, byUid: boolean,
+): void {
+  const withUid = byUid || session.qresync;
+  const modified = new Set(value.modified);
+  const changed = new Map(value.updated.map((u) => [u.uid, u]));
+  const out = session.out;
+  for (const { seq, message: m } of targets) {
+    if (modified.has(m.uid) || m.expunged) continue;
+    const updated = changed.get(m.uid);
+    // Told: our own change (no second FETCH for it), or the current flags written out.
+    if (updated ? m.modSeq === updated.modSeq : !silent) view.flagsTold(m.uid);
+    out.write(fetchLine(seq, m, m.uid, silent ? null : updated?.flags ?? m.flags, withUid, updated?.modSeq ?? m.modSeq));
+  }
+}
+
+function fetchLine(seq: number, m: ViewMessage, uid: number, flags: readonly string[] | null, withUid: boolean, modSeq: number | null): string {
+  let items = flags === null ? '' : `FLAGS (${(m.recent ? [...flags, '\\Recent'] : flags).join(' ')})`;
+  if (withUid) items += `${items ? ' ' : ''}UID ${uid}`;
+  if (modSeq !== null) items += `${items ? ' ' : ''}MODSEQ (${modSeq})`;
+  return `* ${seq} FETCH (${items})\r\n`;
 }
 
 /** The MODIFIED failure carries its UIDs as a sequence set text (packages/store apply-message.ts). */
