@@ -92,6 +92,11 @@ export const limits = {
   /** Store: log entries of message commands applied under one commit (one LevelDB batch). The rest wait for the next commit. */
   applyBatchEntriesMax: 256,
   /**
+   * Store: index rows applied but not yet written to LevelDB (one per key; mail-store.ts). Reached: they
+   * are written as one unsynced batch. Checkpoints (limits.checkpointEntriesMax) usually write them first.
+   */
+  indexRowsPendingMax: 20_000,
+  /**
    * Store: entries applied since the last checkpoint before the next one starts in the background (it
    * fsyncs what they wrote, docs/architecture.md "Durability: the log, then checkpoints"). Reached: a
    * checkpoint starts while applies go on. The log keeps at least these entries, and a power cut makes

@@ -67,12 +67,14 @@ export async function fsyncIfExists(path: string): Promise<boolean> {
  * few microseconds each, while handing the open to libuv's pool wakes a pool thread, which on a
  * busy machine takes the CPU from the event loop for far longer. False, having done nothing, for
  * data over inlineWriteBytesMax (the caller then uses writeFileUnsynced). With `create` false the
- * file must exist already (ENOENT is thrown).
+ * file must exist already and be empty (ENOENT is thrown when it is missing).
  */
 export function writeSmallFileUnsyncedSync(path: string, data: Uint8Array, create = true): boolean {
   if (data.length > inlineWriteBytesMax) return false;
-  // An existing (spare, empty) file is only opened: no inode to allocate (spare-files.ts).
-  const flags = constants.O_WRONLY | constants.O_TRUNC | (create ? constants.O_CREAT : 0);
+  // An existing (spare, empty) file is only opened: no inode to allocate (spare-files.ts), and no
+  // O_TRUNC, which on ext4 marks the file for writeback at close (auto_da_alloc, the heuristic for
+  // "truncate and rewrite") and makes close() start I/O on the event loop.
+  const flags = create ? constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC : constants.O_WRONLY;
   let fd: number;
   try {
     fd = openSync(path, flags, 0o640);

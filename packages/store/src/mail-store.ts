@@ -5,7 +5,8 @@
  * Invariants:
  *  - apply(index, command) depends only on the committed state, the index and the command (no
  *    clock, no randomness), so every node that applies the same log builds the same store.
- *  - All index rows of one command AND the applied index are written in ONE LevelDB batch. File
+ *  - All index rows of one command AND the applied index are written in ONE LevelDB batch (for
+ *    message commands, a later batch that carries many entries' rows, see pendingRows). File
  *    steps happen before that batch and are idempotent; a crash anywhere leaves the applied index
  *    behind, so the command is applied again at open and ends in the same state.
  *  - Durability (docs/architecture.md, "Durability: the log, then checkpoints"): an applied entry
@@ -27,7 +28,7 @@
  *    batches only ever add files under names fixed by the log index, or change rows.
  *  - Reads are served from the mirror. It takes each command's rows as the command is applied
  *    (its log entry is already durable, so a crash before the commit replays to the same state),
- *    and it equals LevelDB once the commit is done.
+ *    and it equals LevelDB once the pending rows are written (every checkpoint writes them first).
  *  - Applies, snapshot captures, state digests, in-place restores and the start of each checkpoint
  *    take turns (one at a time, in call order), so each of them sees the state of exactly one
  *    applied index. A checkpoint's fsyncs then run while applies go on.
@@ -112,6 +113,14 @@ export class MailStore extends MirrorReader implements StoreReader {
    * A failure fails the store.
    */
   private lastCommit: Promise<void> = Promise.resolve();
+  /**
+   * Rows applied since the last batch was written, one per key (the last write). Message commands
+   * do not write a LevelDB batch each: reads come from the mirror and durability from the log, so
+   * their rows wait here and go in the next batch that is written anyway — a checkpoint's, a synced
+   * commit's, or when limits.indexRowsPendingMax rows wait. A mailbox's counters, rewritten by
+   * every delivery, then reach LevelDB once per checkpoint instead of once per commit.
+   */
+  private readonly pendingRows = new Map<string, BatchOp>();
   private readonly timer: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -309,13 +318,14 @@ export class MailStore extends MirrorReader implements StoreReader {
     // alone is a checkpoint of its own: everything up to it is durable once its batch is.
     if (alone) ops.push({ type: 'put', key: checkpointKey, value: { index: last } satisfies CheckpointRow });
     const sync = alone || gcKeys.length > 0;
-    await this.lastCommit;
-    const commit = writeIndexBatch(this.db, lastWritePerKey(ops), sync);
-    commit.catch((err: unknown) => { this.failure ??= err; }); // handled by whoever waits for it next
-    this.lastCommit = commit;
-    // A synced commit is waited for (files are removed right after it; a command committed alone
-    // is acknowledged fully durable); so is every commit when a test hook watches what follows it.
-    if (sync || this.hooks.afterCommit) await commit;
+    if (sync || this.hooks.afterCommit || this.pendingRows.size + ops.length > limits.indexRowsPendingMax) {
+      const commit = this.writeRows(ops, sync);
+      // A synced commit is waited for (files are removed right after it; a command committed alone
+      // is acknowledged fully durable); so is every commit when a test hook watches what follows it.
+      if (sync || this.hooks.afterCommit) await commit;
+    } else {
+      for (const op of ops) this.pendingRows.set(op.key, op); // the last write of each key wins
+    }
     if (alone) this.checkpoints.advancedBySyncedCommit(last);
     else this.checkpoints.entriesSince += indexes.length;
     if (sync) this.hooks.afterIndexSync?.();
@@ -324,6 +334,28 @@ export class MailStore extends MirrorReader implements StoreReader {
     await this.staging.discardUpTo(last);
     this.emitAll(events);
     return results;
+  }
+
+  /**
+   * Writes the pending rows and then `ops` (the later write of a key wins) as one LevelDB batch,
+   * after every batch before it. Its failure fails the store (whoever waits for it next sees it).
+   */
+  private writeRows(ops: readonly BatchOp[], sync: boolean): Promise<void> {
+    const rows = lastWritePerKey([...this.pendingRows.values(), ...ops]);
+    this.pendingRows.clear();
+    const previous = this.lastCommit;
+    const commit = (async () => {
+      await previous;
+      await writeIndexBatch(this.db, rows, sync);
+    })();
+    commit.catch((err: unknown) => { this.failure ??= err; });
+    this.lastCommit = commit;
+    return commit;
+  }
+
+  /** Every applied row in LevelDB (not synced): before anything reads or syncs LevelDB itself. */
+  private flushRows(): Promise<void> {
+    return this.pendingRows.size > 0 ? this.writeRows([], false) : this.lastCommit;
   }
 
   /** An entry at or below the applied index: its recorded outcome, after redoing its files if recovery needs that. */
@@ -378,7 +410,7 @@ export class MailStore extends MirrorReader implements StoreReader {
   /** Starts a checkpoint; call only inside a turn (between applies). Its failure fails the store. */
   private checkpointNow(): Promise<void> {
     const target = this.redo ? this.checkpoints.index : this.appliedIndex;
-    return this.checkpoints.start(this.db, target, this.lastCommit).catch((err: unknown) => {
+    return this.checkpoints.start(this.db, target, this.flushRows()).catch((err: unknown) => {
       this.failure ??= err;
       throw err;
     });
@@ -510,7 +542,7 @@ export class MailStore extends MirrorReader implements StoreReader {
     this.assertUsable();
     return this.exclusive(async () => {
       this.assertUsable();
-      await this.lastCommit;
+      await this.flushRows();
       return computeStateDigest(this.db, this.paths.mailRoot);
     });
   }
@@ -518,7 +550,7 @@ export class MailStore extends MirrorReader implements StoreReader {
   /** Every index row in key order (for tests, debugging and export). */
   async dumpIndex(): Promise<Array<[string, unknown]>> {
     const rows: Array<[string, unknown]> = [];
-    await this.lastCommit;
+    await this.flushRows(); // pending rows are whole entries' rows: any moment gives a state of one applied index
     for await (const [key, value] of this.db.iterator()) if (!isLocalKey(key)) rows.push([key, value]);
     return rows;
   }

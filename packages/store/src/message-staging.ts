@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { limits } from '@tandem/config';
 import { removeTree, unlinkIfExists, writeFileUnsynced, writeSmallFileUnsyncedSync } from './durable-fs.js';
 import { SpareFiles } from './spare-files.js';
+import { spreadSubdirectories } from './spread-subdirectories.js';
 
 /** Writes in flight at once: they queue for libuv's pool with the applies, so only a few. */
 const writesInFlightMax = 4;
@@ -39,6 +40,7 @@ export class MessageStaging {
   static async open(dir: string): Promise<MessageStaging> {
     await removeTree(dir);
     await mkdir(dir, { recursive: true, mode: 0o750 });
+    await spreadSubdirectories(dir); // the spare batches' directories: see spread-subdirectories.ts
     return new MessageStaging(dir);
   }
 

@@ -1,7 +1,8 @@
-// Goal: the worker makes empty spare files in the staging directory ahead of need, take() hands each out once, refills when low, and close() stops it.
+// Goal: the worker makes empty spare files in a directory per batch ahead of need, take() hands each out once, refills when low, drained batch directories are removed once emptied, and close() stops it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, rename, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { limits } from '@tandem/config';
 import { SpareFiles } from './spare-files.js';
 import { makeTempDir } from './store-test-fixture.js';
@@ -17,14 +18,23 @@ test('spares are empty files in the directory, each handed out once, refilled wh
     for (let i = 0; i < limits.spareFilesBatch; i++) {
       const path = spares.take();
       assert.ok(path !== undefined, `spare ${i} ready`);
-      assert.ok(path.startsWith(tmp.dir + '/spare-'));
+      assert.ok(path.startsWith(tmp.dir + '/spares-0/'), path);
       assert.equal((await stat(path)).size, 0);
       assert.ok(!taken.has(path), 'never handed out twice');
       taken.add(path);
     }
     await spares.whenReady(); // running low asked for the next batch
     assert.equal(spares.size, limits.spareFilesBatch);
-    assert.equal((await readdir(tmp.dir)).length, 2 * limits.spareFilesBatch);
+    assert.deepEqual((await readdir(tmp.dir)).sort(), ['spares-0', 'spares-1']);
+    // The first batch is drained, but its files are still there (staged): its directory stays.
+    for (let i = 0; i < limits.spareFilesBatch - limits.spareFilesLow + 1; i++) spares.take();
+    await spares.whenReady();
+    assert.ok((await readdir(tmp.dir)).includes('spares-0'), 'a directory with staged files is kept');
+    // Once its files were renamed away (applied), the next request removes it.
+    for (const path of taken) await rename(path, join(tmp.dir, `applied-${path.slice(path.lastIndexOf('/') + 1)}`));
+    for (let i = 0; i < limits.spareFilesBatch; i++) spares.take();
+    await spares.whenReady();
+    assert.ok(!(await readdir(tmp.dir)).includes('spares-0'), 'the emptied batch directory is removed');
   } finally {
     await spares.close();
     await tmp.remove();
