@@ -96,6 +96,8 @@ export const limits = {
    * are written as one unsynced batch. Checkpoints (limits.checkpointEntriesMax) usually write them first.
    */
   indexRowsPendingMax: 20_000,
+  /** Store: parsed addresses remembered (packages/store/src/address.ts). Reached: all are forgotten at once. */
+  parsedAddressCacheMax: 4096,
   /**
    * Store: entries applied since the last checkpoint before the next one starts in the background (it
    * fsyncs what they wrote, docs/architecture.md "Durability: the log, then checkpoints"). Reached: a

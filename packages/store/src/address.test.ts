@@ -31,3 +31,12 @@ test('alias sources: an address or a catch-all "@domain"', () => {
   assert.deepEqual(parseAliasSource('Info@Example.test'), { source: 'info@example.test', domain: 'example.test', catchAll: false });
   assert.throws(() => parseAliasSource('@'), InvalidAddressError);
 });
+
+test('parseAddress remembers good parses (the same frozen object) and never a failure', () => {
+  const first = parseAddress('Cache.Me@Example.TEST');
+  assert.equal(parseAddress('Cache.Me@Example.TEST'), first);
+  assert.ok(Object.isFrozen(first));
+  assert.deepEqual({ ...first }, { localPart: 'Cache.Me', domain: 'example.test', address: 'Cache.Me@example.test' });
+  assert.throws(() => parseAddress('bad..dot@example.test'), /empty atom/);
+  assert.throws(() => parseAddress('bad..dot@example.test'), /empty atom/);
+});

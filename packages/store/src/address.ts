@@ -53,8 +53,24 @@ export function parseDomain(input: string): string {
   return domain;
 }
 
+/**
+ * Addresses parsed lately: the same few recipients and senders come back with every message, and
+ * the checks (NFC, UTF-8 lengths, per-label patterns) cost microseconds each time. Only successful
+ * parses are kept, frozen; the whole map is dropped when it reaches limits.parsedAddressCacheMax.
+ */
+const parsedAddresses = new Map<string, Readonly<ParsedAddress>>();
+
 /** Parses "local@domain": dot-atom local part (case kept), host-name domain (lower-cased). */
 export function parseAddress(input: string): ParsedAddress {
+  const known = parsedAddresses.get(input);
+  if (known) return known;
+  const parsed = Object.freeze(parseAddressUncached(input));
+  if (parsedAddresses.size >= limits.parsedAddressCacheMax) parsedAddresses.clear();
+  parsedAddresses.set(input, parsed);
+  return parsed;
+}
+
+function parseAddressUncached(input: string): ParsedAddress {
   if (typeof input !== 'string' || input.length === 0) throw new InvalidAddressError(String(input), 'empty address');
   if (hasLoneSurrogate(input)) throw new InvalidAddressError(input, 'not valid Unicode');
   if (utf8Bytes(input) > limits.addressBytesMax) throw new InvalidAddressError(input, `longer than ${limits.addressBytesMax} bytes`);

@@ -26,3 +26,18 @@ test('TANDEM_SYNC_PER_PATH=1 turns syncfs off', () => {
     else process.env['TANDEM_SYNC_PER_PATH'] = before;
   }
 });
+
+test('one helper answers requests in order: a failure does not disturb the requests around it', async () => {
+  const tmp = await makeTempDir('tandem-syncfs-');
+  try {
+    const outcomes = await Promise.allSettled([
+      syncFileSystem(tmp.dir), syncFileSystem('/nonexistent-tandem-syncfs-a'), syncFileSystem(tmp.dir),
+    ]);
+    assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.match(String((outcomes[1] as PromiseRejectedResult).reason), /nonexistent-tandem-syncfs-a/);
+  } finally { await tmp.remove(); }
+});
+
+test('a path with a line break is refused, not sent to the helper', async () => {
+  await assert.rejects(syncFileSystem('/tmp/a\nb'), FileSystemSyncError);
+});
