@@ -306,10 +306,14 @@ export class SelectedMailbox {
 /** A reader that can look up one message (MailStore can): new messages without listing the mailbox. */
 interface SingleMessageReader { getMessage(user: string, mailbox: string, uid: number): MessageRecord | undefined }
 
-/** `* n FETCH (FLAGS (...) [UID u] [MODSEQ (m)])` for a flag change the client did not ask for. */
+/**
+ * `* n FETCH ([UID u] FLAGS (...) [MODSEQ (m)])` for a flag change the client did not ask for.
+ * RFC 7162 §3.2.4: once CONDSTORE is enabled, a server that offers QRESYNC (this one does) includes
+ * UID and MODSEQ in every untagged FETCH, whatever caused it.
+ */
 export function writeFlagsFetch(out: ResponseWriter, seq: number, m: ViewMessage, options: { condstore: boolean; qresync: boolean }): void {
   let line = `* ${seq} FETCH (`;
-  if (options.qresync) line += `UID ${m.uid} `;
+  if (options.condstore || options.qresync) line += `UID ${m.uid} `;
   line += `FLAGS (${flagsWithRecent(m).join(' ')})`;
   if (options.condstore) line += ` MODSEQ (${m.modSeq})`;
   out.write(`${line})\r\n`);

@@ -20,7 +20,8 @@ import { enableCondstore } from '../condstore-enabling.js';
 import { fetchMessage, fetchMessageNow, planFetch } from '../fetch-attributes.js';
 import { ImapBadError, ImapNoError } from '../imap-errors.js';
 import { parallelMap } from '../parallel-map.js';
-import type { SelectedMessage } from '../selected-mailbox.js';
+import type { SelectedMessage, ViewMessage } from '../selected-mailbox.js';
+import type { ImapValue } from '../../wire/imap-value.js';
 import type { Session } from '../session.js';
 import { clipIntervals, formatRanges } from '../uid-ranges.js';
 import { vanishedRanges } from '../vanished-uids.js';
@@ -73,6 +74,16 @@ async function markSeen(session: Session, command: FetchCommand, targets: readon
   return changed;
 }
 
+/**
+ * RFC 7162 §3.2.4: once CONDSTORE is on, a FETCH that set \Seen carries UID and MODSEQ (the new
+ * mod-sequence) whatever items were asked for, as every other untagged FETCH does.
+ */
+function withUidAndModSeq(items: Array<[string, ImapValue]>, m: ViewMessage): Array<[string, ImapValue]> {
+  const out = items.some(([name]) => name === 'UID') ? items : [['UID', m.uid] as [string, ImapValue], ...items];
+  if (!out.some(([name]) => name === 'MODSEQ')) out.push(['MODSEQ', [m.modSeq]]);
+  return out;
+}
+
 /** Writes the responses batch by batch; true when some message could not be read any more. */
 async function streamFetch(session: Session, targets: readonly SelectedMessage[], plan: ReturnType<typeof planFetch>, seen: ReadonlySet<number>): Promise<boolean> {
   const view = session.requireSelected();
@@ -92,8 +103,9 @@ async function streamFetch(session: Session, targets: readonly SelectedMessage[]
     toRead.forEach((i, k) => { responses[i] = read[k]!; });
     const out = session.out;
     batch.forEach((t, i) => {
-      const items = responses[i];
+      let items = responses[i];
       if (!items) { incomplete = true; return; }
+      if (session.condstore && seen.has(t.message.uid)) items = withUidAndModSeq(items, t.message);
       writeFetch(out, t.seq, items);
       if (items.some(([name]) => name === 'FLAGS')) view.flagsTold(t.message.uid);
     });

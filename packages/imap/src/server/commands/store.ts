@@ -65,7 +65,7 @@ function writeStoreResponses(session: Session, view: SelectedMailbox, value: Sto
     }
     return;
   }
-  const withUid = byUid || session.qresync;
+  const withUid = byUid || session.condstore; // RFC 7162 §3.2.4: UID in every FETCH once CONDSTORE is on
   const out = session.out;
   for (const updated of value.updated) {
     const seq = view.seqOf(updated.uid);
@@ -85,7 +85,7 @@ function writeStoreResponses(session: Session, view: SelectedMailbox, value: Sto
 function writeConditionalStoreResponses(
   session: Session, view: SelectedMailbox, value: StoreValue, targets: readonly SelectedMessage[], silent: boolean, byUid: boolean,
 ): void {
-  const withUid = byUid || session.qresync;
+  const withUid = byUid || session.condstore; // RFC 7162 §3.2.4: UID in every FETCH once CONDSTORE is on
   const modified = new Set(value.modified);
   const changed = new Map(value.updated.map((u) => [u.uid, u]));
   const out = session.out;
