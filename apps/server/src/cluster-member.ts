@@ -31,7 +31,8 @@ export interface MemberStatusReport {
   fencedReason: string | null;
   /** Leader only: per other member; `health` for data members (hot standby: sync, unreachable, lagging). */
   peers: Record<string, { matchIndex: number; lagEntries: number; health?: string }>;
-  links: Record<string, { up: boolean; address: string }>;
+  /** `error`: while a link is down, why it last failed (a wrong secret, a link protection mismatch, …). */
+  links: Record<string, { up: boolean; address: string; error?: string }>;
   snapshotTransfers: SnapshotTransferStatus[];
   membership: Membership;
 }
@@ -72,6 +73,8 @@ export class ClusterMember {
       listen: listenAddress(self),
       peers,
       secret: readClusterSecret(cluster.secretFile),
+      // Encrypted unless the operator chose authenticate-only for a private or tunnelled network.
+      linkProtection: cluster.linkProtection,
       witnesses,
       bootstrap: { voters: cluster.members.map((m) => m.id).sort(), witnesses: [...witnesses].sort(), learners: [] },
       witness: cluster.role === 'witness',
@@ -114,7 +117,23 @@ export class ClusterMember {
     let lastRole = '';
     let lastDegraded = false;
     let lastProgressLogMs = 0;
+    const linkErrors = new Map<string, Set<string>>();
     const unsubscribe = node.onStatus((s) => {
+      // Why a link to a peer is down: each reason logged once until the link is up again (it re-dials
+      // every half second, over several addresses); a configuration mistake such as a link
+      // protection mismatch or a wrong secret shows here.
+      for (const [peer, l] of Object.entries(s.links)) {
+        if (l.up) {
+          linkErrors.delete(peer);
+          continue;
+        }
+        if (l.error === undefined) continue;
+        const seen = linkErrors.get(peer) ?? new Set<string>();
+        linkErrors.set(peer, seen);
+        if (seen.has(l.error) || seen.size >= 8) continue;
+        seen.add(l.error);
+        raftLog.warn({ peer }, `link to ${peer} down: ${l.error}`);
+      }
       if (s.degraded !== lastDegraded) {
         lastDegraded = s.degraded;
         const peers = s.dataPeers.map((p) => `${p.id}:${p.state}`).join(', ');
@@ -134,7 +153,7 @@ export class ClusterMember {
     });
     const member = new ClusterMember(cluster, node, commandLog, driver, unsubscribe);
     driver?.start();
-    raftLog.info({ id: self.id, role: cluster.role, listen: listenAddress(self), port: node.port }, 'cluster member started');
+    raftLog.info({ id: self.id, role: cluster.role, listen: listenAddress(self), port: node.port, linkProtection: cluster.linkProtection }, 'cluster member started');
     return member;
   }
 
@@ -150,7 +169,9 @@ export class ClusterMember {
       }
     }
     const links: MemberStatusReport['links'] = {};
-    for (const [id, l] of Object.entries(s.links)) links[id] = { up: l.up, address: `${l.address.host}:${l.address.port}` };
+    for (const [id, l] of Object.entries(s.links)) {
+      links[id] = { up: l.up, address: `${l.address.host}:${l.address.port}`, ...(!l.up && l.error !== undefined ? { error: l.error } : {}) };
+    }
     return {
       id: s.id, role: this.cluster.role, raftRole: s.role, term: s.term, leader: s.leader, commitIndex: s.commitIndex,
       appliedIndex: s.appliedIndex, lastIndex: s.lastIndex, snapshotIndex: s.snapshotIndex, hasLease: s.hasLease,

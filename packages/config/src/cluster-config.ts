@@ -14,6 +14,16 @@ export const memberRoles: readonly MemberRole[] = ['data', 'witness'];
 export type DegradedPolicy = 'accept' | 'refuse';
 export const degradedPolicies: readonly DegradedPolicy[] = ['accept', 'refuse'];
 
+/**
+ * How the Raft links between members protect each frame (packages/replication secure-connection.ts);
+ * the same on every member, or they refuse each other in the handshake. `encrypt` (AES-256-GCM):
+ * confidential and authenticated. `authenticate` (AES-256-GMAC): authenticated only, replicated mail
+ * crosses the links in the clear; cheaper on large entries, for links on a private network or
+ * inside WireGuard/IPsec only.
+ */
+export type LinkProtection = 'encrypt' | 'authenticate';
+export const linkProtections: readonly LinkProtection[] = ['encrypt', 'authenticate'];
+
 export interface ClusterAddress {
   host: string;
   port: number;
@@ -81,6 +91,7 @@ export interface ClusterConfig {
    */
   vip: VipConfig | undefined;
   degradedPolicy: DegradedPolicy;
+  linkProtection: LinkProtection;
   timing: ClusterTiming;
   /** A data member snapshots the store after this many applied entries (then the log is compacted). */
   snapshotIntervalEntries: number;
@@ -89,6 +100,7 @@ export interface ClusterConfig {
 export const clusterDefaults = {
   port: 7400,
   degradedPolicy: 'accept' as DegradedPolicy,
+  linkProtection: 'encrypt' as LinkProtection,
   tickMs: 10,
   /**
    * 1 s: a new leader 1–2 s after the old one died (failover target p50 ≤ 3 s with the VIP move),

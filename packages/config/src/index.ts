@@ -8,9 +8,9 @@ export { validateConfig } from './validate-config.js';
 export type { ValidateOptions } from './validate-config.js';
 export { loadConfig } from './load-config.js';
 export type { LoadConfigOptions, ConfigOverride } from './load-config.js';
-export { clusterDefaults, degradedPolicies, memberRoles } from './cluster-config.js';
+export { clusterDefaults, degradedPolicies, linkProtections, memberRoles } from './cluster-config.js';
 export type {
-  ClusterAddress, ClusterConfig, ClusterMember, ClusterTiming, DegradedPolicy, MemberRole, VipConfig,
+  ClusterAddress, ClusterConfig, ClusterMember, ClusterTiming, DegradedPolicy, LinkProtection, MemberRole, VipConfig,
 } from './cluster-config.js';
 export { formatAddress, parseAddress } from './validate-cluster.js';
 export { ClusterSecretError, clusterSecretBytesMin, readClusterSecret } from './cluster-secret.js';

@@ -38,6 +38,7 @@ test('a data member: defaults for port, policy, timings; addresses get the defau
   assert.deepEqual(cluster.members[1]!.addresses, [{ host: '10.0.0.12', port: 7500 }, { host: '10.1.0.12', port: 7500 }]);
   assert.deepEqual(cluster.vip, { address: '10.0.0.100', prefixLength: 24, cidr: '10.0.0.100/24', interface: 'eth0', hook: undefined });
   assert.equal(cluster.degradedPolicy, 'accept');
+  assert.equal(cluster.linkProtection, 'encrypt', 'encrypted links unless asked otherwise');
   assert.deepEqual(cluster.timing, {
     tickMs: 10, electionTimeoutMs: 1000, heartbeatIntervalMs: 100, leaseMs: 800, witnessElectionTimeoutMs: 2000,
     previousLeaseWaitMs: 100, proposeTimeoutMs: 10_000, dataPeerDownMs: 1000,
@@ -95,6 +96,18 @@ test('required keys and the VIP: named with an example', () => {
     'config: cluster.vip.port: unknown key (known keys of cluster.vip: address, interface, hook)',
     'config: cluster.degradedPolicy: must be one of accept, refuse, got "maybe"',
   ]);
+});
+
+test('linkProtection: "encrypt" or "authenticate"; anything else is named by key', () => {
+  for (const value of ['encrypt', 'authenticate'] as const) {
+    assert.equal(validateConfig(nodeConfig({ linkProtection: value }), { baseDir: '/', dev: false }).cluster?.linkProtection, value);
+  }
+  const expected = (got: string): string => 'config: cluster.linkProtection: must be "encrypt" (the default: frames between members encrypted and '
+    + 'authenticated) or "authenticate" (authenticated only, mail in the clear: for a private network or WireGuard/IPsec), '
+    + `got ${got}; the same on every member`;
+  assert.deepEqual(problemsOf(nodeConfig({ linkProtection: 'none' })), [expected('"none"')]);
+  assert.deepEqual(problemsOf(nodeConfig({ linkProtection: 'Encrypt' })), [expected('"Encrypt"')]);
+  assert.deepEqual(problemsOf(nodeConfig({ linkProtection: false })), ['config: cluster.linkProtection: must be a non-empty string, got false']);
 });
 
 test('timings that could elect two leaders or none are refused', () => {

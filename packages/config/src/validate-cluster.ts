@@ -2,8 +2,9 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { describe, type Checker, type Tree } from './config-checker.js';
 import {
-  clusterDefaults, degradedPolicies, memberRoles,
-  type ClusterAddress, type ClusterConfig, type ClusterMember, type ClusterTiming, type DegradedPolicy, type MemberRole, type VipConfig,
+  clusterDefaults, degradedPolicies, linkProtections, memberRoles,
+  type ClusterAddress, type ClusterConfig, type ClusterMember, type ClusterTiming, type DegradedPolicy, type LinkProtection, type MemberRole,
+  type VipConfig,
 } from './cluster-config.js';
 
 /**
@@ -20,7 +21,7 @@ const leaseMsMin = 200;
 const membersMax = 9;
 
 export const clusterKeys = [
-  'nodeId', 'port', 'secretFile', 'members', 'vip', 'degradedPolicy', 'tickMs', 'electionTimeoutMs',
+  'nodeId', 'port', 'secretFile', 'members', 'vip', 'degradedPolicy', 'linkProtection', 'tickMs', 'electionTimeoutMs',
   'heartbeatIntervalMs', 'leaseMs', 'witnessElectionTimeoutMs', 'previousLeaseWaitMs', 'proposeTimeoutMs',
   'dataPeerDownMs', 'snapshotIntervalEntries',
 ] as const;
@@ -59,12 +60,18 @@ export function validateCluster(check: Checker, tree: Tree, baseDir: string, rol
   if (!degradedPolicies.includes(policy as DegradedPolicy)) {
     check.fail('cluster.degradedPolicy', `must be one of ${degradedPolicies.join(', ')}, got ${JSON.stringify(policy)}`);
   }
+  const linkProtection = check.string(c, 'linkProtection', 'cluster.linkProtection', clusterDefaults.linkProtection);
+  if (!linkProtections.includes(linkProtection as LinkProtection)) {
+    check.fail('cluster.linkProtection', `must be "encrypt" (the default: frames between members encrypted and authenticated) or "authenticate" `
+      + `(authenticated only, mail in the clear: for a private network or WireGuard/IPsec), got ${JSON.stringify(linkProtection)}; `
+      + 'the same on every member');
+  }
   const timing = readTiming(check, c);
   const snapshotIntervalEntries = check.integer(c, 'snapshotIntervalEntries', 'cluster.snapshotIntervalEntries', 0, 1e9, clusterDefaults.snapshotIntervalEntries);
   if (nodeId === undefined || secretFile === undefined) return undefined;
   return {
     nodeId, role, members, port, secretFile: resolve(baseDir, secretFile), vip,
-    degradedPolicy: policy as DegradedPolicy, timing, snapshotIntervalEntries,
+    degradedPolicy: policy as DegradedPolicy, linkProtection: linkProtection as LinkProtection, timing, snapshotIntervalEntries,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { ConfChange, EntryType, Membership, NodeId, ProposalDropReason, Role } from '@tandem/raft';
 import type { PackedPayloads } from './packed-payloads.js';
 import type { PeerAddress } from './peer-link.js';
+import type { LinkProtection } from './secure-connection.js';
 import type { SnapshotTransferStatus } from './snapshot-sender.js';
 import type { StandbyPeerStatus } from './standby-tracker.js';
 
@@ -21,6 +22,8 @@ export interface EngineOptions {
   /** Founding configuration of a new cluster (ignored once dataDir holds state); undefined: joining member. */
   bootstrap: Membership | undefined;
   secret: Uint8Array;
+  /** How frames between members are protected (secure-connection.ts); the same on every member. */
+  linkProtection: LinkProtection;
   isWitness: boolean;
   /** Length of one core tick in ms; the core's timeouts are counted in ticks. */
   tickMs: number;
@@ -90,6 +93,8 @@ export interface LinkState {
   up: boolean;
   address: PeerAddress;
   switches: number;
+  /** While down: why the link last failed (e.g. a link protection mismatch, a wrong secret). */
+  error?: string;
 }
 
 export interface NodeStatus {

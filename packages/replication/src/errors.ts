@@ -82,8 +82,26 @@ export class FatalStorageError extends Error {
 
 /** A transport peer failed authentication (wrong cluster secret, unknown member id, bad frame MAC). */
 export class AuthenticationError extends Error {
-  override readonly name = 'AuthenticationError';
+  override readonly name: string = 'AuthenticationError';
   constructor(detail: string) { super(`cluster authentication failed: ${detail}`); }
+}
+
+/**
+ * The peer knows the cluster secret but protects its frames differently (cluster.linkProtection is
+ * not the same on every member): the handshake stops rather than exchange frames neither side can
+ * open. `peerProtection` is what the peer announced (the client side checked it against the peer's
+ * proof first; the server side reports the client's unproven hello).
+ */
+export class LinkProtectionMismatchError extends AuthenticationError {
+  override readonly name = 'LinkProtectionMismatchError';
+  constructor(readonly peerId: string, readonly localProtection: string, readonly peerProtection: string) {
+    super(`link protection mismatch: this member ${verbOf(localProtection)}, member ${peerId} ${verbOf(peerProtection)} `
+      + '(cluster.linkProtection must be the same on every member)');
+  }
+}
+
+function verbOf(protection: string): string {
+  return protection === 'encrypt' ? 'encrypts' : protection === 'authenticate' ? 'only authenticates' : `uses unknown protection ${JSON.stringify(protection)}`;
 }
 
 /** A wire frame or message that cannot be decoded (after authentication: a bug or version skew). */

@@ -8,8 +8,10 @@ export type { StandbyPeerStatus, StandbyPeerState } from './standby-tracker.js';
 export type { EngineSeams } from './raft-engine.js';
 export {
   NotLeaderError, LeadershipLostError, TimeoutError, NodeClosedError, ProposalRejectedError, CorruptionError, DegradedError,
-  FatalStorageError, AuthenticationError, WireFormatError,
+  FatalStorageError, AuthenticationError, LinkProtectionMismatchError, WireFormatError,
 } from './errors.js';
+export { linkProtections } from './secure-connection.js';
+export type { LinkProtection } from './secure-connection.js';
 export { crashProcess } from './fatal-handler.js';
 export type { FatalHandler } from './fatal-handler.js';
 export { replicationLimits } from './replication-limits.js';

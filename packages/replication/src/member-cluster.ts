@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MemberReply, MemberRequest, MemberStatusEvent } from './member-process.js';
+import type { LinkProtection } from './secure-connection.js';
 
 /**
  * Several member-process.ts children on loopback, driven over IPC: for the real-process test
@@ -69,7 +70,7 @@ export class MemberHandle {
 export class MemberCluster {
   private constructor(readonly dir: string, readonly members: MemberHandle[]) {}
 
-  static async start(ids: string[], options: { electionTimeoutMs?: number; witnesses?: string[]; execArgv?: string[] } = {}): Promise<MemberCluster> {
+  static async start(ids: string[], options: { electionTimeoutMs?: number; witnesses?: string[]; execArgv?: string[]; linkProtection?: LinkProtection } = {}): Promise<MemberCluster> {
     const dir = mkdtempSync(join(tmpdir(), 'tandem-members-'));
     const ports: number[] = [];
     for (const _ of ids) ports.push(await freePort());
@@ -77,7 +78,7 @@ export class MemberCluster {
     const script = fileURLToPath(new URL('./member-process.ts', import.meta.url));
     const members = ids.map((id, k) => {
       const args = ['--id', id, '--dir', join(dir, id), '--listen', `127.0.0.1:${ports[k]}`, '--secret-hex', secretHex,
-        '--election-timeout-ms', String(options.electionTimeoutMs ?? 500)];
+        '--election-timeout-ms', String(options.electionTimeoutMs ?? 500), '--link-protection', options.linkProtection ?? 'encrypt'];
       ids.forEach((other, j) => { if (other !== id) args.push('--peer', `${other}=127.0.0.1:${ports[j]}`); });
       for (const w of options.witnesses ?? []) args.push('--witness', w);
       if (options.witnesses?.includes(id) === true) args.push('--as-witness');

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { RaftNode } from './raft-node.js';
 import type { PeerAddress } from './peer-link.js';
+import { linkProtections, type LinkProtection } from './secure-connection.js';
 
 /**
  * A cluster member as its own process, for the real-process tests (acceptance 4) and the bench:
@@ -17,7 +18,7 @@ import type { PeerAddress } from './peer-link.js';
  *                    { event: 'status', id, role, term, leader, commitIndex } on every change of role/term/leader
  *
  * Usage: member-process.ts --id a --dir /data/a --listen 127.0.0.1:7001 --peer b=127.0.0.1:7002[,10.0.0.2:7002]
- *        --peer c=... --secret-hex <hex> [--witness w] [--as-witness]
+ *        --peer c=... --secret-hex <hex> [--witness w] [--as-witness] [--link-protection encrypt|authenticate]
  */
 export interface MemberRequest {
   op: 'propose' | 'applied' | 'close' | 'bench' | 'cpu';
@@ -62,13 +63,17 @@ async function main(): Promise<void> {
     options: {
       id: { type: 'string' }, dir: { type: 'string' }, listen: { type: 'string' }, 'secret-hex': { type: 'string' },
       peer: { type: 'string', multiple: true }, witness: { type: 'string', multiple: true }, 'as-witness': { type: 'boolean' },
-      'election-timeout-ms': { type: 'string' },
+      'election-timeout-ms': { type: 'string' }, 'link-protection': { type: 'string', default: 'encrypt' },
     },
   });
   const id = values.id;
   const dir = values.dir;
   if (id === undefined || dir === undefined || values.listen === undefined || values['secret-hex'] === undefined) {
     throw new RangeError('member-process: --id, --dir, --listen and --secret-hex are required');
+  }
+  const linkProtection = values['link-protection'] as LinkProtection;
+  if (!linkProtections.includes(linkProtection)) {
+    throw new RangeError(`member-process: --link-protection must be one of ${linkProtections.join(', ')}, got ${values['link-protection']}`);
   }
   const peers: Record<string, PeerAddress[]> = {};
   for (const p of values.peer ?? []) {
@@ -78,7 +83,7 @@ async function main(): Promise<void> {
   }
   const applied: string[] = [];
   const node = await RaftNode.start<number>({
-    id, dataDir: dir, listen: parseAddress(values.listen), peers, secret: Buffer.from(values['secret-hex'], 'hex'),
+    id, dataDir: dir, listen: parseAddress(values.listen), peers, secret: Buffer.from(values['secret-hex'], 'hex'), linkProtection,
     witnesses: values.witness ?? [], witness: values['as-witness'] === true,
     electionTimeoutMs: Number(values['election-timeout-ms'] ?? 500),
     stateMachine: {

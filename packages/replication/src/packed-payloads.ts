@@ -5,7 +5,8 @@
  *    the host, none on the way, and the engine's entries are views into it;
  *  - committed entries go engine → host by reference when their bytes already live in shared memory
  *    (the leader's own proposals: no copy at all), the others copied back to back into one
- *    ArrayBuffer that is transferred (a follower's entries, which come out of the decipher).
+ *    ArrayBuffer that is transferred (a follower's entries on encrypted links, which come out of
+ *    the decipher; on authenticate-only links large frames are in shared memory already).
  * Nobody writes to a payload after packing, so sharing the memory between threads is safe.
  */
 export interface PackedPayloads {

@@ -43,6 +43,8 @@ export interface PeerLinkStatus {
   switches: number;
   /** Sends refused because the link was down or over its in-flight budget. */
   drops: number;
+  /** Why the link last failed (dial, handshake or connection), while it is down; undefined once up. */
+  error: string | undefined;
 }
 
 export class PeerLink {
@@ -55,6 +57,7 @@ export class PeerLink {
   private lastHeardMs = 0;
   private switches = 0;
   private drops = 0;
+  private lastError: string | undefined;
   private closed = false;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly pingTimer: NodeJS.Timeout;
@@ -79,6 +82,7 @@ export class PeerLink {
     return {
       up: this.isUp, addressIndex: this.addressIndex, address: this.addresses[this.addressIndex]!,
       queuedBytes: this.current?.queuedBytes ?? 0, switches: this.switches, drops: this.drops,
+      error: this.isUp ? undefined : this.lastError,
     };
   }
 
@@ -132,6 +136,7 @@ export class PeerLink {
       this.adopt(conn, index);
     }, (error: Error) => {
       this.dialing = false;
+      this.lastError = error.message;
       this.events.onState(false, this.addresses[index]!, error);
       this.failedAt(index);
     });
@@ -169,6 +174,7 @@ export class PeerLink {
   private linkDown(error: Error | undefined): void {
     const index = this.addressIndex;
     this.current = undefined;
+    this.lastError = error?.message ?? 'connection closed';
     this.events.onState(false, this.addresses[index]!, error);
     this.failedAt(index);
   }

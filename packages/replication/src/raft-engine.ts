@@ -121,7 +121,8 @@ export class RaftEngine {
       engine.schedule();
     });
     engine.transport = await TcpTransport.start({
-      id: options.id, listen: options.listen, peers: options.peers, secret: options.secret, ...options.transport,
+      id: options.id, listen: options.listen, peers: options.peers, secret: options.secret, linkProtection: options.linkProtection,
+      ...options.transport,
     }, {
       onMessages: (messages) => engine.onPeerMessages(messages),
       onUnreachable: (peer) => engine.node.reportUnreachable(peer),
@@ -425,6 +426,10 @@ export class RaftEngine {
       await this.storage.compactTo(meta);
     } finally {
       this.snapshotInProgress = false;
+      // Entries applied while this snapshot was written may already be due for the next one: with
+      // no check here, a burst that ends during a snapshot would leave them uncompacted until more
+      // entries come.
+      if (!this.closing) this.maybeSnapshot();
     }
   }
 
@@ -451,7 +456,9 @@ export class RaftEngine {
   status(): NodeStatus {
     const s = this.node.status();
     const links: NodeStatus['links'] = {};
-    for (const [id, l] of Object.entries(this.transport?.linkStatus() ?? {})) links[id] = { up: l.up, address: l.address, switches: l.switches };
+    for (const [id, l] of Object.entries(this.transport?.linkStatus() ?? {})) {
+      links[id] = { up: l.up, address: l.address, switches: l.switches, ...(l.error === undefined ? {} : { error: l.error }) };
+    }
     const matchIndex: Record<NodeId, number> = {};
     for (const [id, p] of Object.entries(s.progress)) matchIndex[id] = p.match;
     return {

@@ -6,6 +6,7 @@ import { monoNowMs } from './engine-protocol.js';
 import { NodeClosedError, NotLeaderError, ProposalRejectedError } from './errors.js';
 import { crashProcess, type FatalHandler } from './fatal-handler.js';
 import type { PeerAddress } from './peer-link.js';
+import type { LinkProtection } from './secure-connection.js';
 import { ProposalTracker } from './proposal-tracker.js';
 import { RaftEngine, type EngineSeams } from './raft-engine.js';
 import { replicationLimits } from './replication-limits.js';
@@ -48,6 +49,12 @@ export interface RaftNodeOptions<R> {
   peers: Record<NodeId, PeerAddress[]>;
   /** The cluster secret shared by all members (≥ 16 bytes). */
   secret: Uint8Array;
+  /**
+   * How frames between members are protected, the same on every member: "encrypt" (default,
+   * AES-256-GCM) or "authenticate" (AES-256-GMAC, bodies in the clear: only on a private network or
+   * inside WireGuard/IPsec). A member set differently fails the handshake (secure-connection.ts).
+   */
+  linkProtection?: LinkProtection;
   /** Members of a new cluster that are witnesses (default none). Ignored once dataDir holds state. */
   witnesses?: NodeId[];
   /** Founding configuration; default: every id in peers plus this one as voters (witnesses as listed). */
@@ -394,6 +401,7 @@ function engineOptionsOf<R>(o: RaftNodeOptions<R>): EngineOptions {
     bootstrap: o.join === true ? undefined
       : o.bootstrap ?? { voters: [o.id, ...Object.keys(o.peers)].sort(), witnesses: o.witnesses ?? [], learners: [] },
     secret: o.secret,
+    linkProtection: o.linkProtection ?? 'encrypt',
     isWitness: o.witness === true,
     tickMs,
     electionTimeoutTicks,

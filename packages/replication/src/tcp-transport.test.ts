@@ -1,4 +1,4 @@
-// Goal: only holders of the cluster secret exchange messages; tampering kills the frame; links fail over and fail back.
+// Goal: only holders of the cluster secret, with the same link protection, exchange messages; tampering kills the frame; links fail over and fail back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -8,6 +8,9 @@ import { TcpTransport, type TransportHandler } from './tcp-transport.js';
 import type { PeerAddress } from './peer-link.js';
 import { BinaryWriter } from './binary-writer.js';
 import { FrameReader } from './frame-reader.js';
+import { protectionCodes, protocolVersion } from './handshake.js';
+import { LinkProtectionMismatchError } from './errors.js';
+import { encodeMessageBatch } from './message-codec.js';
 
 const secret = Buffer.from('correct horse battery staple, cluster one');
 const host = '127.0.0.1';
@@ -35,9 +38,14 @@ class Recorder implements TransportHandler {
   }
   onSnapshotFrame(): void {}
   onSnapshotAck(): void {}
-  linkEvents: Array<{ peer: string; up: boolean; port: number }> = [];
-  onLinkState(peer: string, up: boolean, address: PeerAddress): void {
-    this.linkEvents.push({ peer, up, port: address.port });
+  linkEvents: Array<{ peer: string; up: boolean; port: number; error?: Error | undefined }> = [];
+  onLinkState(peer: string, up: boolean, address: PeerAddress, error: Error | undefined): void {
+    this.linkEvents.push({ peer, up, port: address.port, error });
+    this.wake();
+  }
+  readonly refusals: Error[] = [];
+  onHandshakeRefused(error: Error): void {
+    this.refusals.push(error);
     this.wake();
   }
   /** Resolves when `check` holds, re-checked after each event; rejects after timeoutMs. */
@@ -59,10 +67,13 @@ class Recorder implements TransportHandler {
   }
 }
 
-/** A TCP relay we can cut like a cable (blackhole: bytes stop, sockets stay open) or use to flip a bit. */
+/** A TCP relay we can cut like a cable (blackhole: bytes stop, sockets stay open), or use to flip a bit, replay or inject bytes. */
 class FaultProxy {
   mode: 'forward' | 'blackhole' = 'forward';
   tamperNext = false;
+  /** The next client-to-server chunk is forwarded twice (a replay). */
+  replayNext = false;
+  private upstream: Socket | undefined;
   private readonly sockets = new Set<Socket>();
   private constructor(private readonly server: Server, readonly port: number) {}
   static async start(targetPort: number): Promise<FaultProxy> {
@@ -72,6 +83,7 @@ class FaultProxy {
     const proxy = new FaultProxy(server, port);
     server.on('connection', (client) => {
       const upstream = connect({ host, port: targetPort });
+      proxy.upstream = upstream;
       for (const s of [client, upstream]) {
         proxy.sockets.add(s);
         s.on('error', () => undefined);
@@ -85,12 +97,20 @@ class FaultProxy {
           chunk[chunk.length - 20] = chunk[chunk.length - 20]! ^ 0x01;
         }
         upstream.write(chunk);
+        if (proxy.replayNext) {
+          proxy.replayNext = false;
+          upstream.write(chunk);
+        }
       });
       upstream.on('data', (chunk: Buffer) => {
         if (proxy.mode !== 'blackhole') client.write(chunk);
       });
     });
     return proxy;
+  }
+  /** Writes bytes of our own to the server, as if the client had sent them. */
+  inject(bytes: Buffer): void {
+    this.upstream?.write(bytes);
   }
   async close(): Promise<void> {
     for (const s of this.sockets) s.destroy();
@@ -165,10 +185,62 @@ test('a client that skips the proof (a forged handshake) is disconnected before 
         socket.write(frame([randomBytes(200)])); // an "injected" frame
       }
     });
-    socket.write(frame(new BinaryWriter().bytes(Buffer.from('TNDM')).u8(1).bytes(randomBytes(32)).str('a').str('b').finish()));
+    socket.write(frame(new BinaryWriter().bytes(Buffer.from('TNDM')).u8(protocolVersion).u8(protectionCodes.encrypt).bytes(randomBytes(32)).str('a').str('b').finish()));
     await closed;
     assert.equal(b.stats.handshakesRefused, 1);
     assert.equal(rb.received.length, 0);
+  } finally {
+    await b.close();
+  }
+});
+
+test('members with different link protection refuse each other in the handshake, with an error naming both settings', async () => {
+  const rb = new Recorder();
+  const b = await TcpTransport.start({ id: 'b', listen: { host, port: 0 }, peers: { a: [{ host, port: 1 }] }, secret }, rb); // encrypt, the default
+  const ra = new Recorder();
+  const a = await TcpTransport.start({
+    id: 'a', listen: { host, port: 0 }, peers: { b: [{ host, port: b.port }] }, secret, linkProtection: 'authenticate',
+  }, ra);
+  b.setPeers({ a: [{ host, port: a.port }] });
+  try {
+    await ra.until(() => ra.linkEvents.some((e) => e.error instanceof LinkProtectionMismatchError), 'a refused by b');
+    await rb.until(() => rb.linkEvents.some((e) => e.error instanceof LinkProtectionMismatchError), 'b refused by a');
+    await rb.until(() => rb.refusals.length >= 1 && ra.refusals.length >= 1, 'both servers refused a client');
+    // The client checked the server's proof before believing its announced protection.
+    const mismatch = (r: Recorder): string => r.linkEvents.find((e) => e.error instanceof LinkProtectionMismatchError)!.error!.message;
+    assert.equal(mismatch(ra),
+      'cluster authentication failed: link protection mismatch: this member only authenticates, member b encrypts '
+      + '(cluster.linkProtection must be the same on every member)');
+    assert.match(mismatch(rb), /this member encrypts, member a only authenticates/);
+    assert.ok(rb.refusals.every((e) => e instanceof LinkProtectionMismatchError), 'the server side says why too');
+    assert.match(rb.refusals[0]!.message, /this member encrypts, member a only authenticates/);
+    assert.match(a.linkStatus().b?.error ?? '', /link protection mismatch/, 'the reason stays in the link status while down');
+    a.send([message('a', 'b', 9)]);
+    b.send([message('b', 'a', 9)]);
+    assert.equal(a.linkStatus().b?.up, false);
+    assert.equal(b.linkStatus().a?.up, false);
+    assert.equal(rb.received.length + ra.received.length, 0);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test('a hello announcing an unknown link protection is refused', async () => {
+  const rb = new Recorder();
+  const b = await TcpTransport.start({ id: 'b', listen: { host, port: 0 }, peers: { a: [{ host, port: 1 }] }, secret }, rb);
+  try {
+    const socket = connect({ host, port: b.port });
+    const body = Buffer.concat(new BinaryWriter().bytes(Buffer.from('TNDM')).u8(protocolVersion).u8(0).bytes(randomBytes(32)).str('a').str('b').finish());
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(body.length);
+    socket.on('error', () => undefined);
+    socket.resume(); // read the challenge, then see the server's end
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write(Buffer.concat([head, body]));
+    await closed;
+    await rb.until(() => rb.refusals.length === 1, 'refused');
+    assert.match(rb.refusals[0]!.message, /member a uses unknown protection "code 0"/);
   } finally {
     await b.close();
   }
@@ -207,6 +279,57 @@ test('a tampered frame is dropped, the connection reset, and the next message ge
     await ra.until(() => a.linkStatus().b?.up === true, 'link up again');
     a.send([message('a', 'b', 2)]);
     await rb.until(() => rb.received.length === 1, 'the untampered message');
+    assert.deepEqual(rb.received.map((m) => m.term), [2]);
+  } finally {
+    await a.close();
+    await b.close();
+    await proxy.close();
+  }
+});
+
+test('a replayed frame is rejected: the connection resets and the message is delivered once', async () => {
+  const rb = new Recorder();
+  const b = await TcpTransport.start({ id: 'b', listen: { host, port: 0 }, peers: { a: [{ host, port: 1 }] }, secret }, rb);
+  const proxy = await FaultProxy.start(b.port);
+  const ra = new Recorder();
+  const a = await TcpTransport.start({
+    id: 'a', listen: { host, port: 0 }, peers: { b: [{ host, port: proxy.port }] }, secret, pingIntervalMs: 60_000,
+  }, ra);
+  try {
+    await ra.until(() => a.linkStatus().b?.up === true, 'link up');
+    proxy.replayNext = true;
+    a.send([message('a', 'b', 1, randomBytes(1000))]);
+    await ra.until(() => ra.linkEvents.filter((e) => !e.up).length === 1, 'link reset after the replay');
+    assert.equal(b.stats.framesRejected, 1);
+    assert.deepEqual(rb.received.map((m) => m.term), [1], 'the original counted, the copy did not');
+  } finally {
+    await a.close();
+    await b.close();
+    await proxy.close();
+  }
+});
+
+test('a frame injected into an authenticated connection by a process without the key is rejected; nothing is delivered', async () => {
+  const rb = new Recorder();
+  const b = await TcpTransport.start({ id: 'b', listen: { host, port: 0 }, peers: { a: [{ host, port: 1 }] }, secret }, rb);
+  const proxy = await FaultProxy.start(b.port);
+  const ra = new Recorder();
+  const a = await TcpTransport.start({
+    id: 'a', listen: { host, port: 0 }, peers: { b: [{ host, port: proxy.port }] }, secret, pingIntervalMs: 60_000,
+  }, ra);
+  try {
+    await ra.until(() => a.linkStatus().b?.up === true, 'link up');
+    // A well-formed frame (kind "messages", a valid batch from a to b) with a guessed tag.
+    const body = Buffer.concat([Buffer.of(1), ...encodeMessageBatch([message('a', 'b', 99, Buffer.from('forged entry'))]), randomBytes(16)]);
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(body.length);
+    proxy.inject(Buffer.concat([head, body]));
+    await ra.until(() => ra.linkEvents.filter((e) => !e.up).length === 1, 'link reset after the injection');
+    assert.equal(b.stats.framesRejected, 1);
+    assert.equal(rb.received.length, 0);
+    await ra.until(() => a.linkStatus().b?.up === true, 'link up again');
+    a.send([message('a', 'b', 2)]);
+    await rb.until(() => rb.received.length === 1, 'the genuine message');
     assert.deepEqual(rb.received.map((m) => m.term), [2]);
   } finally {
     await a.close();

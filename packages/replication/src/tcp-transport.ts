@@ -5,11 +5,12 @@ import { serverHandshake } from './handshake.js';
 import { decodeMessageBatch, encodeMessageBatch } from './message-codec.js';
 import { PeerLink, type PeerAddress, type PeerLinkOptions, type PeerLinkStatus } from './peer-link.js';
 import { replicationLimits } from './replication-limits.js';
-import { FrameKind, type SecureConnection } from './secure-connection.js';
+import { FrameKind, linkProtections, type LinkProtection, type SecureConnection } from './secure-connection.js';
 
 /**
  * Raft messages between members over TCP, authenticated with the cluster secret (handshake.ts)
- * and sealed per frame (secure-connection.ts). Each member dials every peer (PeerLink: its
+ * and protected per frame (secure-connection.ts: encrypted, or with linkProtection "authenticate"
+ * only authenticated). Each member dials every peer (PeerLink: its
  * outbound messages) and accepts the peers' links (their messages to it). All messages for one
  * peer from one send() call go out as ONE frame (batching); frames are pipelined on the stream
  * without waiting for answers, within the link's in-flight byte budget.
@@ -20,6 +21,8 @@ export interface TcpTransportOptions {
   peers: Record<NodeId, PeerAddress[]>;
   /** The cluster secret (at least 16 bytes). */
   secret: Uint8Array;
+  /** Frame protection, the same on every member (default "encrypt"); a peer set differently is refused in the handshake. */
+  linkProtection?: LinkProtection;
   inflightBytesMax?: number;
   frameBytesMax?: number;
   handshakeTimeoutMs?: number;
@@ -39,6 +42,8 @@ export interface TransportHandler {
   onSnapshotAck(from: NodeId, body: Buffer): void;
   /** Optional: an outbound link came up or went down (status, logs, tests). */
   onLinkState?(peerId: NodeId, up: boolean, address: PeerAddress, error: Error | undefined): void;
+  /** Optional: an inbound connection was refused in the handshake (logs, tests). */
+  onHandshakeRefused?(error: Error): void;
 }
 
 export interface TransportStats {
@@ -46,7 +51,7 @@ export interface TransportStats {
   messagesSent: number;
   messagesDropped: number;
   messagesReceived: number;
-  /** Inbound connections refused in the handshake (wrong secret, unknown member). */
+  /** Inbound connections refused in the handshake (wrong secret, unknown member, other link protection). */
   handshakesRefused: number;
   /** Connections closed because a frame failed its integrity check. */
   framesRejected: number;
@@ -83,7 +88,11 @@ export class TcpTransport {
       primaryProbeIntervalMs: 500,
       reconnectDelayMsMax: 500,
       ...input,
+      linkProtection: input.linkProtection ?? 'encrypt',
     };
+    if (!linkProtections.includes(options.linkProtection)) {
+      throw new RangeError(`linkProtection must be one of ${linkProtections.join(', ')}, got ${JSON.stringify(options.linkProtection)}`);
+    }
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -190,8 +199,9 @@ export class TcpTransport {
           if (error instanceof AuthenticationError) this.stats.framesRejected++;
         },
       }, pending);
-    }, () => {
+    }, (error: Error) => {
       this.stats.handshakesRefused++;
+      this.handler.onHandshakeRefused?.(error);
     });
   }
 
