@@ -261,17 +261,32 @@ test('an unknown member id is refused even with the right secret', async () => {
   }
 });
 
-test('a tampered frame is dropped, the connection reset, and the next message gets through', async () => {
+/**
+ * a → fault proxy → b, with the link up. No pings: the only frames after the handshake are the
+ * test's own, so the one the proxy tampers with, replays or follows with an injection is known.
+ */
+async function withProxiedLink(
+  fn: (link: { a: TcpTransport; b: TcpTransport; ra: Recorder; rb: Recorder; proxy: FaultProxy }) => Promise<void>,
+): Promise<void> {
   const rb = new Recorder();
   const b = await TcpTransport.start({ id: 'b', listen: { host, port: 0 }, peers: { a: [{ host, port: 1 }] }, secret }, rb);
   const proxy = await FaultProxy.start(b.port);
   const ra = new Recorder();
-  // No pings: the only frames after the handshake are ours, so the tampered one is known.
   const a = await TcpTransport.start({
     id: 'a', listen: { host, port: 0 }, peers: { b: [{ host, port: proxy.port }] }, secret, pingIntervalMs: 60_000,
   }, ra);
   try {
     await ra.until(() => a.linkStatus().b?.up === true, 'link up');
+    await fn({ a, b, ra, rb, proxy });
+  } finally {
+    await a.close();
+    await b.close();
+    await proxy.close();
+  }
+}
+
+test('a tampered frame is dropped, the connection reset, and the next message gets through', async () => {
+  await withProxiedLink(async ({ a, b, ra, rb, proxy }) => {
     proxy.tamperNext = true;
     a.send([message('a', 'b', 1, randomBytes(1000))]);
     await ra.until(() => ra.linkEvents.filter((e) => !e.up).length === 1, 'link reset after tampering');
@@ -280,45 +295,21 @@ test('a tampered frame is dropped, the connection reset, and the next message ge
     a.send([message('a', 'b', 2)]);
     await rb.until(() => rb.received.length === 1, 'the untampered message');
     assert.deepEqual(rb.received.map((m) => m.term), [2]);
-  } finally {
-    await a.close();
-    await b.close();
-    await proxy.close();
-  }
+  });
 });
 
 test('a replayed frame is rejected: the connection resets and the message is delivered once', async () => {
-  const rb = new Recorder();
-  const b = await TcpTransport.start({ id: 'b', listen: { host, port: 0 }, peers: { a: [{ host, port: 1 }] }, secret }, rb);
-  const proxy = await FaultProxy.start(b.port);
-  const ra = new Recorder();
-  const a = await TcpTransport.start({
-    id: 'a', listen: { host, port: 0 }, peers: { b: [{ host, port: proxy.port }] }, secret, pingIntervalMs: 60_000,
-  }, ra);
-  try {
-    await ra.until(() => a.linkStatus().b?.up === true, 'link up');
+  await withProxiedLink(async ({ a, b, ra, rb, proxy }) => {
     proxy.replayNext = true;
     a.send([message('a', 'b', 1, randomBytes(1000))]);
     await ra.until(() => ra.linkEvents.filter((e) => !e.up).length === 1, 'link reset after the replay');
     assert.equal(b.stats.framesRejected, 1);
     assert.deepEqual(rb.received.map((m) => m.term), [1], 'the original counted, the copy did not');
-  } finally {
-    await a.close();
-    await b.close();
-    await proxy.close();
-  }
+  });
 });
 
 test('a frame injected into an authenticated connection by a process without the key is rejected; nothing is delivered', async () => {
-  const rb = new Recorder();
-  const b = await TcpTransport.start({ id: 'b', listen: { host, port: 0 }, peers: { a: [{ host, port: 1 }] }, secret }, rb);
-  const proxy = await FaultProxy.start(b.port);
-  const ra = new Recorder();
-  const a = await TcpTransport.start({
-    id: 'a', listen: { host, port: 0 }, peers: { b: [{ host, port: proxy.port }] }, secret, pingIntervalMs: 60_000,
-  }, ra);
-  try {
-    await ra.until(() => a.linkStatus().b?.up === true, 'link up');
+  await withProxiedLink(async ({ a, b, ra, rb, proxy }) => {
     // A well-formed frame (kind "messages", a valid batch from a to b) with a guessed tag.
     const body = Buffer.concat([Buffer.of(1), ...encodeMessageBatch([message('a', 'b', 99, Buffer.from('forged entry'))]), randomBytes(16)]);
     const head = Buffer.alloc(4);
@@ -331,11 +322,7 @@ test('a frame injected into an authenticated connection by a process without the
     a.send([message('a', 'b', 2)]);
     await rb.until(() => rb.received.length === 1, 'the genuine message');
     assert.deepEqual(rb.received.map((m) => m.term), [2]);
-  } finally {
-    await a.close();
-    await b.close();
-    await proxy.close();
-  }
+  });
 });
 
 test('a cut first link fails over to the second address, and traffic returns to the first once it works', async () => {
