@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { degradedPolicies, type DegradedPolicy } from '@tandem/config';
+import { degradedPolicies, linkProtections, type DegradedPolicy, type LinkProtection } from '@tandem/config';
 import { callAdmin, CliError, type AdminTarget } from './admin-client.js';
 import { clusterInit, parseMemberSpec, type InitMember } from './cluster-init.js';
 import { formatClusterStatus, type ClusterStatusView } from './format-cluster-status.js';
@@ -43,12 +43,13 @@ export function registerClusterCommands(program: Command, context: ClusterComman
     .option('--member-data-dir <dir>', 'data dir on each member ("{id}" is replaced by the member id; default /var/lib/tandem, /var/lib/tandem-witness)')
     .option('--hook <path>', 'script run as HOOK add|del VIP IFACE instead of ip/arping (clouds)')
     .addOption(new Option('--degraded-policy <policy>', 'while one data node is down: accept (serve on A+W) or refuse (4xx)').choices([...degradedPolicies]).default('accept'))
+    .addOption(new Option('--link-protection <mode>', 'cluster links: encrypt, or authenticate only (mail in the clear: a private network or WireGuard/IPsec only)').choices([...linkProtections]).default('encrypt'))
     .option('--cluster-json <json>', 'extra keys for every member\'s "cluster" section (timings), as JSON')
     .action(async (o: InitFlags, cmd: Command) => {
       const members: InitMember[] = [...o.node.map((spec) => parseMemberSpec(spec, 'data')), parseMemberSpec(o.witness, 'witness')];
       const result = await clusterInit({
         out: o.out, domains: o.domain, vip: o.vip, interface: o.interface, members, hostname: o.hostname,
-        raftPort: o.raftPort, metricsPort: o.metricsPort, dataDir: o.memberDataDir, degradedPolicy: o.degradedPolicy, hook: o.hook,
+        raftPort: o.raftPort, metricsPort: o.metricsPort, dataDir: o.memberDataDir, degradedPolicy: o.degradedPolicy, linkProtection: o.linkProtection, hook: o.hook,
         clusterExtra: o.clusterJson === undefined ? {} : parseJsonObject(o.clusterJson, '--cluster-json'),
       });
       context.print(cmd, result, () => [
@@ -83,7 +84,8 @@ export function registerClusterCommands(program: Command, context: ClusterComman
 
 interface InitFlags {
   domain: string[]; vip: string; interface: string; node: string[]; witness: string; hostname?: string; out: string;
-  raftPort: number; metricsPort: number; memberDataDir?: string; hook?: string; degradedPolicy: DegradedPolicy; clusterJson?: string;
+  raftPort: number; metricsPort: number; memberDataDir?: string; hook?: string; degradedPolicy: DegradedPolicy; linkProtection: LinkProtection;
+  clusterJson?: string;
 }
 
 function port(value: string, flag: string): number {

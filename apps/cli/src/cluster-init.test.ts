@@ -29,6 +29,8 @@ test('writes a/ b/ w/ with configs tandemd loads as they are, one shared secret,
   assert.equal(a.dataDir, join(dir, 'data', 'a'));
   assert.deepEqual(a.cluster?.members.find((m) => m.id === 'b')?.addresses, [{ host: '10.10.0.12', port: 7400 }, { host: '192.0.2.12', port: 7400 }]);
   assert.equal(a.cluster?.vip?.cidr, '192.0.2.25/24');
+  assert.equal(a.cluster?.linkProtection, 'encrypt');
+  assert.match(readFileSync(join(out, 'w', 'witness.json'), 'utf8'), /"linkProtection": "encrypt"/, 'the choice is written out, where an admin sees it');
   assert.equal(a.hostname, 'mail.example.com');
   assert.deepEqual(a.metrics, { port: 9465, listen: ['127.0.0.1', '10.10.0.11'] });
   assert.equal(w.role, 'witness');
@@ -39,6 +41,14 @@ test('writes a/ b/ w/ with configs tandemd loads as they are, one shared secret,
   assert.equal(statSync(join(out, 'a', 'cluster.secret')).mode & 0o777, 0o640);
   assert.equal(readFileSync(join(out, 'a', 'mail.crt'), 'utf8'), readFileSync(join(out, 'b', 'mail.crt'), 'utf8'));
   assert.equal(existsSync(join(out, 'w', 'mail.key')), false, 'the witness gets no mail certificate');
+});
+
+test('--link-protection authenticate reaches every member', async () => {
+  const out = join(dir, 'auth');
+  await clusterInit(options(out, { linkProtection: 'authenticate' }));
+  for (const [id, file, role] of [['a', 'tandem.json', 'data'], ['b', 'tandem.json', 'data'], ['w', 'witness.json', 'witness']] as const) {
+    assert.equal(loadConfig({ file: join(out, id, file), dev: false, cwd: '/', role }).cluster?.linkProtection, 'authenticate', id);
+  }
 });
 
 test('an existing directory is refused (it would change the cluster secret)', async () => {

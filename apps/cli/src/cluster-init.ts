@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generate } from 'selfsigned';
-import { ConfigError, parseAddress, validateConfig, type DegradedPolicy, type MemberRole } from '@tandem/config';
+import { ConfigError, parseAddress, validateConfig, type DegradedPolicy, type LinkProtection, type MemberRole } from '@tandem/config';
 import { CliError } from './admin-client.js';
 
 /**
@@ -27,6 +27,8 @@ export interface ClusterInitOptions {
   metricsPort: number;
   dataDir?: string | undefined;
   degradedPolicy: DegradedPolicy;
+  /** Written into every member's config, so the choice is visible there (default "encrypt"). */
+  linkProtection?: LinkProtection | undefined;
   /** Extra keys merged into each member's `cluster` section (tests: shorter timings, snapshots). */
   clusterExtra?: Record<string, unknown>;
   /** Extra top-level keys for the data members (tests: log level). */
@@ -88,6 +90,7 @@ function memberConfig(options: ClusterInitOptions, m: InitMember, members: InitM
     port: options.raftPort,
     members,
     degradedPolicy: options.degradedPolicy,
+    linkProtection: options.linkProtection ?? 'encrypt',
     ...(m.role === 'data' ? { vip: { address: options.vip, interface: options.interface, ...(options.hook ? { hook: options.hook } : {}) } } : {}),
     ...options.clusterExtra,
   };

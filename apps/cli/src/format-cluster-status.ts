@@ -15,7 +15,7 @@ export interface MemberView {
   serving?: boolean;
   degraded?: boolean;
   peers?: Record<string, { matchIndex: number; lagEntries: number; health?: string }>;
-  links?: Record<string, { up: boolean; address: string }>;
+  links?: Record<string, { up: boolean; address: string; error?: string }>;
   snapshotTransfers?: Array<{ peer: string; direction: string; index: number; bytesDone: number; bytesTotal: number }>;
 }
 
@@ -41,7 +41,8 @@ export function formatClusterStatus(s: ClusterStatusView): string {
     if (!m.reachable) return [m.id, m.role, 'unreachable', '-', '-', '-', '-', '-', m.error ?? ''];
     const lag = leader?.peers?.[m.id]?.lagEntries;
     const transfers = (m.snapshotTransfers ?? []).map((t) => `snapshot ${t.direction === 'receive' ? 'from' : 'to'} ${t.peer} ${percent(t.bytesDone, t.bytesTotal)}`);
-    const down = Object.entries(m.links ?? {}).filter(([, l]) => !l.up).map(([id]) => `link to ${id} down`);
+    // Why a link is down (a wrong secret, a link protection mismatch, …) is what an admin needs to fix it.
+    const down = Object.entries(m.links ?? {}).filter(([, l]) => !l.up).map(([id, l]) => `link to ${id} down${l.error ? `: ${l.error}` : ''}`);
     return [
       m.id, m.role, m.raftRole ?? '-', String(m.term ?? '-'), String(m.commitIndex ?? '-'), String(m.appliedIndex ?? '-'),
       m.id === s.leader ? '-' : lag === undefined ? '?' : String(lag), m.vipHeld ? 'yes' : '', [...transfers, ...down].join('; '),
