@@ -92,7 +92,7 @@ test('line too long ending in a non-synchronising literal: the literal is skippe
 test('literal too large: synchronising is refused before "+", non-synchronising is skipped', () => {
   const sync = new CommandReader({ literalBytesMax: 10 });
   assert.deepEqual(run(sync, 'a1 APPEND INBOX {11}\r\na2 NOOP\r\n'), [
-    'error a1 BAD [TOOBIG] Literal too large (at most 10 octets)', 'command "a2 NOOP"',
+    'error a1 NO [TOOBIG] Literal too large (at most 10 octets)', 'command "a2 NOOP"',
   ]);
   const nonSync = new CommandReader({ literalBytesMax: 10 });
   assert.deepEqual(run(nonSync, 'a1 APPEND INBOX {11+}\r\n01234567890\r\na2 NOOP\r\n', 3), [

@@ -231,11 +231,15 @@ export class CommandReader {
       return new ImapParseError('Literal size too large', this.tag, 'TOOBIG', 'BAD', !marker.synchronising);
     }
     if (this.literals > this.literalsMax) return new ImapParseError('Too many literals in one command', this.tag);
+    // Refused before "+" (a synchronising literal): the command was well formed, only too big for this
+    // server, so NO [TOOBIG] (RFC 9051 §7.1, RFC 7889; Dovecot and WildDuck answer the same). A
+    // non-synchronising one was sent without asking: BAD, as RFC 7888 §4 has it for LITERAL-.
+    const refusal = marker.synchronising ? 'NO' : 'BAD';
     if (marker.size > this.literalBytesMax) {
-      return new ImapParseError(`Literal too large (at most ${this.literalBytesMax} octets)`, this.tag, 'TOOBIG');
+      return new ImapParseError(`Literal too large (at most ${this.literalBytesMax} octets)`, this.tag, 'TOOBIG', refusal);
     }
     if (this.commandBytes > this.commandBytesMax) {
-      return new ImapParseError(`Command too large (at most ${this.commandBytesMax} octets)`, this.tag, 'TOOBIG');
+      return new ImapParseError(`Command too large (at most ${this.commandBytesMax} octets)`, this.tag, 'TOOBIG', refusal);
     }
     if (!marker.synchronising && marker.size > this.nonSyncLiteralBytesMax) {
       // RFC 7888 §4 (LITERAL-): a larger non-synchronising literal is refused with [TOOBIG].
