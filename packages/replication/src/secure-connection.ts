@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { linkProtections, type LinkProtection } from '@tandem/config';
 import { AuthenticationError, WireFormatError } from './errors.js';
 import { FrameReader } from './frame-reader.js';
 
@@ -28,8 +29,9 @@ import { FrameReader } from './frame-reader.js';
  * that fails its check is dropped and the connection closed (the link reconnects with fresh keys):
  * after one bad frame the stream can no longer be trusted to be in step.
  */
-export type LinkProtection = 'encrypt' | 'authenticate';
-export const linkProtections: readonly LinkProtection[] = ['encrypt', 'authenticate'];
+// The modes are cluster configuration (cluster.linkProtection): one definition, in @tandem/config.
+export { linkProtections };
+export type { LinkProtection };
 
 export const FrameKind = {
   messages: 1,

@@ -31,7 +31,7 @@ const fsyncFd = promisify(fsyncCallback);
 const writeFd = promisify(writeCallback);
 
 /** Bytes copied into the page cache on the event loop; bigger files are written from the thread pool. */
-const inlineWriteBytesMax = 256 * 1024;
+export const inlineWriteBytesMax = 256 * 1024;
 
 function errCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;

@@ -4,20 +4,20 @@
  * synced: see file-plan.ts) while the log is still making the entry durable and earlier entries
  * are being applied. A small message is written at once, on the event loop (durable-fs.ts,
  * writeSmallFileUnsyncedSync), into a spare file a worker made ahead (spare-files.ts) when one is
- * ready; a big one from libuv's pool, a few at a time. apply() then only renames (or links) the staged file into place, exactly as
- * it would its own tmp/ file: a thread-pool round trip instead of four on the acknowledgement
- * path. This is purely a cache: apply() writes the file itself whenever no staged copy is ready,
+ * ready; a big one from libuv's pool, a few at a time. apply() then only renames (or links) the
+ * staged file into place, exactly as it would its own tmp/ file: a thread-pool round trip instead
+ * of four on the acknowledgement path. This is purely a cache: apply() writes the file itself whenever no staged copy is ready,
  * so results and file names never depend on it.
  *
- * Staged files live in `<data>/mail/.staging/` as `<log index>.tandem` or `spare-<n>` (same file system as the
- * Maildirs, so renames and links work; "." never starts a domain name, so it cannot clash). They
+ * Staged files live in `<data>/mail/.staging/`, as `<log index>.tandem` or in a spare batch's
+ * `spares-<n>/` (same file system as the Maildirs, so renames and links work; "." never starts a domain name, so it cannot clash). They
  * are in no cur/ or new/, not part of the store's state (store-tree.ts), and the directory is
  * emptied at open, so a file staged for an entry that never became durable is simply dropped.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { limits } from '@tandem/config';
-import { removeTree, unlinkIfExists, writeFileUnsynced, writeSmallFileUnsyncedSync } from './durable-fs.js';
+import { inlineWriteBytesMax, removeTree, unlinkIfExists, writeFileUnsynced, writeSmallFileUnsyncedSync } from './durable-fs.js';
 import { SpareFiles } from './spare-files.js';
 import { spreadSubdirectories } from './spread-subdirectories.js';
 
@@ -52,12 +52,12 @@ export class MessageStaging {
   /** Queues writing the bytes for `index`, unless already staged or limits.stagedMessagesMax are waiting. */
   stage(index: number, bytes: Uint8Array): void {
     if (this.jobs.has(index) || this.jobs.size >= limits.stagedMessagesMax) return;
-    const spare = this.spares.take();
+    // A spare only for what is written on the event loop; a big message is written from the pool below.
+    const spare = bytes.length <= inlineWriteBytesMax ? this.spares.take() : undefined;
     const path = spare ?? join(this.dir, `${index}.tandem`);
     let written: boolean;
     // A failure here is not an error: apply() will write the file itself and meet the error there.
     try { written = writeSmallFileUnsyncedSync(path, bytes, spare === undefined); } catch { return; }
-    if (spare !== undefined && !written) void unlinkIfExists(spare); // too big for a spare: written below instead
     if (written) {
       this.jobs.set(index, { index, bytes, started: true, done: Promise.resolve(path), resolve: () => undefined });
       return;
