@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { TandemConfig } from '@tandem/config';
 import { ImapServer } from '@tandem/imap';
-import { SmtpIntake, type ListenerKind } from '@tandem/smtp';
+import { SmtpIntakeThread, type ListenerKind, type LogLevel } from '@tandem/smtp';
 import type { CommandLog, MailStore } from '@tandem/store';
 import type { DaemonMetrics } from './daemon-metrics.js';
 import { MeteredCommandLog } from './metered-command-log.js';
@@ -25,7 +25,8 @@ export interface MailServicesOptions {
 export type ListenerAddresses = Record<ListenerKind | 'imap' | 'imaps', { host: string; port: number }>;
 
 export class MailServices {
-  private smtp: SmtpIntake | undefined;
+  /** The SMTP sessions' thread: started once, listening only while open (intake-thread.ts). */
+  private readonly smtp: SmtpIntakeThread;
   private imap: ImapServer | undefined;
   private readonly smtpLog: MeteredCommandLog;
   private readonly imapLog: MeteredCommandLog;
@@ -33,16 +34,25 @@ export class MailServices {
   constructor(private readonly options: MailServicesOptions) {
     this.smtpLog = new MeteredCommandLog(options.commandLog, options.metrics.protocol('smtp'));
     this.imapLog = new MeteredCommandLog(options.commandLog, options.metrics.protocol('imap'));
+    const logger = options.logger.child({ component: 'smtp' });
+    this.smtp = new SmtpIntakeThread({
+      reader: options.store, commandLog: this.smtpLog, logger, nowMs: Date.now,
+      logLevels: (['debug', 'info', 'warn', 'error'] as LogLevel[]).filter((level) => logger.isLevelEnabled(level)),
+      onFailure: (err) => {
+        logger.fatal({ err }, 'the SMTP sessions thread failed; stopping');
+        process.nextTick(() => { throw err; });
+      },
+    });
   }
 
-  get open(): boolean { return this.smtp !== undefined; }
+  get open(): boolean { return this.imap !== undefined; }
 
-  get deliveriesInFlight(): number { return this.smtp?.deliveriesInFlight ?? 0; }
+  get deliveriesInFlight(): number { return this.smtp.deliveriesInFlight; }
 
   get imapSessions(): number { return this.imap?.sessionCount ?? 0; }
 
   addresses(): ListenerAddresses | undefined {
-    if (!this.smtp || !this.imap) return undefined;
+    if (!this.smtp.listening || !this.imap) return undefined;
     return {
       mx: this.smtp.address('mx'), submission: this.smtp.address('submission'), submissions: this.smtp.address('submissions'),
       imap: this.imap.address('imap'), imaps: this.imap.address('imaps'),
@@ -51,18 +61,15 @@ export class MailServices {
 
   /** Opens every listener on `host`; on a failure, closes what opened and rethrows. */
   async openOn(host: string): Promise<ListenerAddresses> {
-    if (this.smtp) throw new Error('mail listeners are already open');
+    if (this.imap) throw new Error('mail listeners are already open');
     const { config, store, tls, logger } = this.options;
-    const smtp = await SmtpIntake.start({
+    const smtp = this.smtp;
+    await smtp.listen({
       hostname: config.hostname,
       listenHost: host,
       ports: { mx: config.smtp.port, submission: config.smtp.submissionPort, submissions: config.smtp.submissionsPort },
-      tls,
+      tls: { key: tls.key, cert: tls.cert },
       messageSizeBytesMax: config.smtp.messageSizeBytesMax,
-      reader: store,
-      commandLog: this.smtpLog,
-      logger: logger.child({ component: 'smtp' }),
-      nowMs: Date.now,
     });
     const imap = new ImapServer({
       reader: store, commandLog: this.imapLog, tls, host,
@@ -75,16 +82,20 @@ export class MailServices {
       await smtp.close();
       throw err;
     }
-    this.smtp = smtp;
     this.imap = imap;
     return this.addresses()!;
   }
 
   /** SMTP sessions get 421 (after in-flight deliveries are answered), IMAP sessions `* BYE`. */
   async close(): Promise<void> {
-    const { smtp, imap } = this;
-    this.smtp = undefined;
+    const imap = this.imap;
     this.imap = undefined;
-    await Promise.all([smtp?.close(), imap?.close()]);
+    await Promise.all([this.smtp.close(), imap?.close()]);
+  }
+
+  /** close(), then ends the SMTP sessions' thread: the daemon is stopping. */
+  async stop(): Promise<void> {
+    await this.close();
+    await this.smtp.stop();
   }
 }

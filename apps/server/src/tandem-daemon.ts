@@ -101,7 +101,7 @@ export class TandemDaemon {
       const services = new MailServices({ config, store, commandLog, tls, logger, metrics });
       const listeners = await services.openOn(config.listenHost);
       // Closed before the log: in-flight deliveries still need it to get their reply.
-      closers.push(() => services.close());
+      closers.push(() => services.stop());
       metrics.setSource({ member: () => undefined, smtpDeliveriesInFlight: () => services.deliveriesInFlight, imapSessions: () => services.imapSessions });
       await startAdminAndMetrics(config, logger, closers, metrics, undefined, store, commandLog, () => ({
         version: '0.1.0', dev: config.dev, uptimeMs: uptimeMs(), appliedIndex: store.appliedIndex, dataDir: config.dataDir, listeners,
@@ -131,6 +131,8 @@ export class TandemDaemon {
     closers.push(() => member.stop());
     commandLog = member.commandLog!;
     services = new MailServices({ config, store, commandLog, tls, logger, metrics });
+    const started = services;
+    closers.push(() => started.stop()); // (closers run last first: before the member stops)
     metrics.setSource(memberMetricsSource(member, services));
     const mailServices = services;
     await startAdminAndMetrics(config, logger, closers, metrics, member, store, commandLog, () => ({

@@ -89,6 +89,15 @@ export const limits = {
   spareFilesBatch: 128,
   /** Store: fewer spare files ready than this asks the worker for another batch. */
   spareFilesLow: 64,
+  /**
+   * Store: spare files' creates averaging more than this many µs move the worker to a new directory
+   * (another ext4 block group). Cheap creates cost 15–30 µs on this project's VMs, crowded groups 150–1,000.
+   */
+  spareCreateSlowUs: 80,
+  /** Store: new spare directories tried per batch while creates stay slow. */
+  spareDirectoryProbesMax: 8,
+  /** Store: spare files made in one directory before the worker opens the next. */
+  spareDirectoryFilesMax: 2048,
   /** Store: log entries of message commands applied under one commit (one LevelDB batch). The rest wait for the next commit. */
   applyBatchEntriesMax: 256,
   /**

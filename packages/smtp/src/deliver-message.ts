@@ -15,6 +15,8 @@ export interface DeliveryRequest {
   rcptTo: string[];
   /** Bytes as received, without trace headers. */
   raw: Buffer;
+  /** dedupeKey(envelope, raw), when the caller has it already (the sessions' thread computes it). */
+  dedupeKey?: string;
   trace: Omit<TraceInfo, 'mailFrom' | 'rcptTo' | 'queueId' | 'timestampMs'>;
 }
 
@@ -34,7 +36,7 @@ export interface DeliveryOutcome {
 
 export async function deliverMessage(request: DeliveryRequest, deps: DeliveryDeps): Promise<DeliveryOutcome> {
   const envelope = { mailFrom: request.mailFrom, rcptTo: request.rcptTo };
-  const key = dedupeKey(envelope, request.raw);
+  const key = request.dedupeKey ?? dedupeKey(envelope, request.raw);
   // A retry of a transaction that already committed: answer from the applied state, propose nothing.
   const earlier = deps.reader.findDelivery(key);
   if (earlier) return { queueId: earlier.queueId, duplicate: true, vanished: [] };

@@ -1,8 +1,14 @@
 export { SmtpIntake, listenerKinds } from './smtp-intake.js';
+export { SmtpIntakeThread } from './intake-thread.js';
+export type { SmtpIntakeThreadOptions } from './intake-thread.js';
+export type { LogLevel, ThreadListenOptions } from './intake-thread-protocol.js';
+export { localIntakeBackend } from './intake-backend.js';
+export type { IntakeBackend, IntakeSession, AuthUser } from './intake-backend.js';
 export type { SmtpIntakeOptions, ListenerKind } from './smtp-intake.js';
 export { SmtpReplyError } from './smtp-reply.js';
 export type { SmtpReply } from './smtp-reply.js';
 export { toSmtpReply } from './smtp-reply-for-error.js';
+export { DecidedReplyError } from './smtp-reply-for-error.js';
 export type { ReplyDecision } from './smtp-reply-for-error.js';
 export { dedupeKey } from './dedupe-key.js';
 export { traceHeaders, rfc5322Date } from './trace-headers.js';

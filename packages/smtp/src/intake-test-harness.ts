@@ -7,7 +7,9 @@ import {
 } from '@tandem/store';
 import type { AuthThrottleLimits } from '@tandem/store';
 import type { IntakeLogger } from './intake-logger.js';
-import { SmtpIntake } from './smtp-intake.js';
+import { localIntakeBackend } from './intake-backend.js';
+import { SmtpIntakeThread } from './intake-thread.js';
+import { SmtpIntake, type ListenerKind } from './smtp-intake.js';
 
 /**
  * A real SMTP intake on free loopback ports over a real store in a temp dir, for the intake tests.
@@ -16,7 +18,8 @@ import { SmtpIntake } from './smtp-intake.js';
 export interface IntakeHarness {
   dataDir: string;
   store: MailStore;
-  intake: SmtpIntake;
+  /** The intake, in-process or (options.thread) on its own thread. */
+  intake: { close(): Promise<void>; address(kind: ListenerKind): { host: string; port: number }; readonly deliveriesInFlight: number };
   ports: { mx: number; submission: number; submissions: number };
   /** Errors thrown by the next proposals, in order (after the delivery was received in full). */
   faults: Error[];
@@ -32,13 +35,23 @@ export interface IntakeHarness {
 const quietLogger: IntakeLogger = { debug() {}, info() {}, warn() {}, error() {} };
 let certificate: Promise<{ cert: string; key: string }> | undefined;
 
-function testCertificate(): Promise<{ cert: string; key: string }> {
+/** A self-signed certificate for localhost, made once per process. */
+export function testCertificate(): Promise<{ cert: string; key: string }> {
   certificate ??= generate([{ name: 'commonName', value: 'localhost' }], { keyType: 'ec', curve: 'P-256', algorithm: 'sha256' })
     .then((p) => ({ cert: p.cert, key: p.private }));
   return certificate;
 }
 
-export async function startIntakeHarness(options: { messageSizeBytesMax?: number; bufferedBytesMax?: number; authThrottle?: AuthThrottleLimits; logger?: IntakeLogger } = {}): Promise<IntakeHarness> {
+export interface IntakeHarnessOptions {
+  messageSizeBytesMax?: number;
+  bufferedBytesMax?: number;
+  authThrottle?: AuthThrottleLimits;
+  logger?: IntakeLogger;
+  /** Run the sessions on their own thread (intake-thread.ts), as tandemd does. */
+  thread?: boolean;
+}
+
+export async function startIntakeHarness(options: IntakeHarnessOptions = {}): Promise<IntakeHarness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tandem-smtp-'));
   const store = await MailStore.open({ dataDir });
   const log = await LocalCommandLog.open({ dir: join(dataDir, 'log'), store });
@@ -55,18 +68,24 @@ export async function startIntakeHarness(options: { messageSizeBytesMax?: number
   };
   const propose = (command: Command): Promise<ApplyResult> => commandLog.propose(command);
   await propose({ type: 'domain.add', domain: 'example.test', timestampMs: 1 });
-  const intake = await SmtpIntake.start({
+  const logger = options.logger ?? quietLogger;
+  const listen = {
     hostname: 'mx.example.test',
     listenHost: '127.0.0.1',
     ports: { mx: 0, submission: 0, submissions: 0 },
     tls: await testCertificate(),
     messageSizeBytesMax: options.messageSizeBytesMax ?? 64 * 1024,
-    reader: store,
-    commandLog,
-    logger: options.logger ?? quietLogger,
     ...(options.authThrottle ? { authThrottle: options.authThrottle } : {}),
     ...(options.bufferedBytesMax ? { bufferedBytesMax: options.bufferedBytesMax } : {}),
-  });
+  };
+  let intake: IntakeHarness['intake'];
+  if (options.thread) {
+    const thread = new SmtpIntakeThread({ reader: store, commandLog, logger, logLevels: ['debug', 'info', 'warn', 'error'] });
+    await thread.listen(listen);
+    intake = { close: async () => { await thread.close(); await thread.stop(); }, address: (kind) => thread.address(kind), get deliveriesInFlight() { return thread.deliveriesInFlight; } };
+  } else {
+    intake = await SmtpIntake.start({ ...listen, backend: localIntakeBackend({ reader: store, commandLog, nowMs: Date.now }), logger });
+  }
   const mailRoot = join(dataDir, 'mail');
   return {
     dataDir, store, intake, faults,

@@ -5,11 +5,11 @@ import type {
   SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerDataStream, SMTPServerOptions, SMTPServerSession,
 } from 'smtp-server';
 import { limits } from '@tandem/config';
-import { canonicalAddress, hashPassword, verifyPassword, type CommandLog, type StoreReader } from '@tandem/store';
+import { hashPassword, verifyPassword } from '@tandem/store';
 import { AuthThrottle, type AuthThrottleLimits } from '@tandem/store';
 import { collectMessage } from './collect-message.js';
-import { deliverMessage } from './deliver-message.js';
-import { checkRecipient } from './recipient-policy.js';
+import { dedupeKey } from './dedupe-key.js';
+import type { IntakeBackend, IntakeSession } from './intake-backend.js';
 import { MemoryBudget } from './memory-budget.js';
 import { AuthFailedError, AuthNeedsTlsError, IntakeClosingError } from './smtp-errors.js';
 import { SmtpReplyError } from './smtp-reply.js';
@@ -36,10 +36,10 @@ export interface SmtpIntakeOptions {
   ports: Record<ListenerKind, number>;
   tls: { key: string | Buffer; cert: string | Buffer };
   messageSizeBytesMax: number;
-  reader: StoreReader;
-  commandLog: CommandLog;
+  /** Recipient checks, AUTH users and deliveries (intake-backend.ts). */
+  backend: IntakeBackend;
   logger: IntakeLogger;
-  /** The proposer's clock (commands carry its time; apply() never reads one). */
+  /** The clock of the AUTH throttle. */
   nowMs?: () => number;
   authThrottle?: AuthThrottleLimits;
   /** Defaults to limits.smtpBufferedBytesMax (tests make it small). */
@@ -161,7 +161,7 @@ export class SmtpIntake {
       if (!session.secure) throw new AuthNeedsTlsError();
       const delayMs = this.throttle.delayMsBeforeAttempt(session.remoteAddress, this.nowMs());
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
-      const user = this.lookupUser(auth.username ?? '');
+      const user = await this.options.backend.lookupUser(auth.username ?? '');
       // An unknown user costs the same hash as a known one, so timing does not reveal who exists.
       const encoded = user?.passwordHash ?? await (this.dummyPasswordHash ??= hashPassword(randomBytes(16).toString('hex')));
       const valid = await verifyPassword(auth.password ?? '', encoded);
@@ -175,22 +175,11 @@ export class SmtpIntake {
     }
   }
 
-  private lookupUser(username: string): { address: string; passwordHash: string } | undefined {
-    try {
-      return this.options.reader.getUser(canonicalAddress(username.trim()));
-    } catch {
-      return undefined;
-    }
-  }
-
   private onRcptTo(address: string, session: SMTPServerSession, callback: (err?: Error | null) => void): void {
-    try {
-      checkRecipient(address, { reader: this.options.reader, authenticatedUser: sessionUser(session) });
-      callback();
-    } catch (err) {
+    this.options.backend.checkRecipient(address, intakeSession(session)).then(() => callback(), (err: unknown) => {
       const decision = toSmtpReply(err, { sessionId: session.id, logger: this.options.logger });
       callback(decision.kind === 'reply' ? new SmtpReplyError(decision.reply) : new Error('internal error'));
-    }
+    });
   }
 
   private async onData(
@@ -207,10 +196,10 @@ export class SmtpIntake {
         if (this.closing) throw new IntakeClosingError();
         const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
         const rcptTo = session.envelope.rcptTo.map((r) => r.address);
-        const outcome = await deliverMessage(
-          { mailFrom, rcptTo, raw, trace: { heloName: session.hostNameAppearsAs, remoteAddress: session.remoteAddress, hostname: o.hostname, protocol: session.transmissionType } },
-          { reader: o.reader, commandLog: o.commandLog, nowMs: this.nowMs, resolveRecipient: (a) => checkRecipient(a, { reader: o.reader, authenticatedUser: sessionUser(session) }) },
-        );
+        const outcome = await o.backend.deliver({
+          mailFrom, rcptTo, raw, dedupeKey: dedupeKey({ mailFrom, rcptTo }, raw),
+          trace: { heloName: session.hostNameAppearsAs, remoteAddress: session.remoteAddress, hostname: o.hostname, protocol: session.transmissionType },
+        }, intakeSession(session));
         if (outcome.vanished.length > 0) o.logger.warn({ session: session.id, queueId: outcome.queueId, vanished: outcome.vanished }, 'recipients removed since RCPT got nothing');
         o.logger.debug({ session: session.id, listener: kind, queueId: outcome.queueId, duplicate: outcome.duplicate, sizeBytes: raw.length }, 'message accepted');
         // RFC 5321 §4.2.5: the 250 after DATA means we took responsibility; it follows the fsync.
@@ -248,6 +237,6 @@ function listenError(kind: ListenerKind, host: string, port: number, err: NodeJS
   return new Error(`${where}: ${err.message}`, { cause: err });
 }
 
-function sessionUser(session: SMTPServerSession): string | undefined {
-  return typeof session.user === 'string' ? session.user : undefined;
+function intakeSession(session: SMTPServerSession): IntakeSession {
+  return { id: session.id, authenticatedUser: typeof session.user === 'string' ? session.user : undefined };
 }

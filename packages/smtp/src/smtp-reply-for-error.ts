@@ -18,6 +18,17 @@ import {
  */
 export type ReplyDecision = { kind: 'reply'; reply: SmtpReply } | { kind: 'drop'; reason: string };
 
+/**
+ * A failure already turned into a decision elsewhere: the sessions' thread receives its answers from
+ * the store's thread as decisions (intake-thread.ts), made there by toSmtpReply with the real error.
+ */
+export class DecidedReplyError extends Error {
+  override readonly name = 'DecidedReplyError';
+  constructor(readonly decision: ReplyDecision) {
+    super(decision.kind === 'reply' ? `${decision.reply.code} ${decision.reply.enhancedCode} ${decision.reply.text}` : decision.reason);
+  }
+}
+
 export interface ReplyContext {
   sessionId: string;
   logger: IntakeLogger;
@@ -28,6 +39,7 @@ function reply(code: number, enhancedCode: string, text: string): ReplyDecision 
 }
 
 export function toSmtpReply(err: unknown, context: ReplyContext): ReplyDecision {
+  if (err instanceof DecidedReplyError) return err.decision;
   // RFC 5321 §3.3 / RFC 3463 §3.2: X.1.1 bad destination mailbox address.
   if (err instanceof UnknownRecipientError) return reply(550, '5.1.1', `<${err.address}>: no such user here`);
   // RFC 4954 §6: 535 5.7.8 authentication credentials invalid; 538 5.7.11 encryption required.

@@ -1,4 +1,4 @@
-// Goal: the local command log groups concurrent proposals into one fsync, applies in log order, survives torn tails and crashes by replay, rotates and compacts, and bounds its queue.
+// Goal: the local command log groups concurrent proposals into one fsync, starts a write for a proposal made while another is in flight (bounded), applies in log order, survives torn tails and crashes by replay, rotates and compacts, and bounds its queue.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFile, readdir, stat, writeFile, readFile } from 'node:fs/promises';
@@ -173,6 +173,56 @@ test('the pending queue is bounded: the proposal beyond the limit is refused, no
   assert.ok(results.every((r) => r.ok));
   assert.equal(node.log.lastIndex, 2 + limits.proposalsPendingMax);
   assert.ok(!node.store.listSubscriptions(user).includes('over'));
+  await closeNode(node);
+}));
+
+test('a proposal made while a write is in flight starts its own write, up to commandLogWritesInFlightMax, and results keep log order', () => withDir('inflight', async (dir) => {
+  const node = await openNode(dir);
+  await setup(node);
+  // Hold every synchronous write until the test releases it (reaching into the log on purpose).
+  const internals = node.log as unknown as { fh: FileHandle };
+  const real = internals.fh;
+  const held: Array<() => void> = [];
+  internals.fh = new Proxy(real, {
+    get(target, prop) {
+      if (prop === 'writev') {
+        return async (...args: Parameters<FileHandle['writev']>) => {
+          await new Promise<void>((resolve) => held.push(resolve));
+          return target.writev(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, prop);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const until = async (what: () => boolean): Promise<void> => {
+    for (let i = 0; i < 1000 && !what(); i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(what());
+  };
+  const max = limits.commandLogWritesInFlightMax;
+  assert.ok(max >= 2, 'this test needs room for a second write');
+  const proposals = [node.log.propose(at(deliverCommand(0, user)))];
+  await until(() => held.length === 1);
+  for (let n = 1; n < max; n++) {
+    proposals.push(node.log.propose(at(deliverCommand(n, user))));
+    await until(() => held.length === n + 1); // started at once, not after the first landed
+  }
+  proposals.push(node.log.propose(at(deliverCommand(max, user))));
+  for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(held.length, max, 'no more than commandLogWritesInFlightMax writes at once');
+  // The last write lands first: nothing is applied before the writes ahead of it are on disk.
+  held[max - 1]!();
+  for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(node.store.listMessages(user, 'INBOX'), []);
+  for (let i = 0; i < 1000 && held.length < max + 1; i++) {
+    held.forEach((release) => release());
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  held.forEach((release) => release());
+  const results = await Promise.all(proposals);
+  assert.deepEqual(results.map((r) => r.index), Array.from({ length: max + 1 }, (_, n) => 3 + n));
+  assert.deepEqual(results.map((r) => r.ok && (r.value as DeliverValue).deliveries[0]!.uid), Array.from({ length: max + 1 }, (_, n) => n + 1));
+  internals.fh = real;
   await closeNode(node);
 }));
 

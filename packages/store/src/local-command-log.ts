@@ -92,6 +92,8 @@ export class LocalCommandLog implements CommandLog {
   private nextIndex: number;
   private readonly toApply: Entry[] = [];
   private writing = false;
+  /** Set while the writer waits for a proposal (or a landing) with writes in flight. */
+  private wakeWriter: (() => void) | undefined;
   private applying = false;
   private closed = false;
   /** The background compaction in progress, if any. */
@@ -157,7 +159,8 @@ export class LocalCommandLog implements CommandLog {
     try { bytes = encodeCommand(command); } catch (err) { return Promise.reject(err); }
     return new Promise<ApplyResult>((resolve, reject) => {
       this.pending.push({ bytes, resolve, reject });
-      void this.runWriter();
+      if (this.wakeWriter) this.wakeWriter();
+      else void this.runWriter();
     });
   }
 
@@ -184,8 +187,15 @@ export class LocalCommandLog implements CommandLog {
       // Let every proposal made in the same tick join the first group too.
       await Promise.resolve();
       while ((this.pending.length > 0 || this.flights.length > 0) && !this.fatalError) {
-        if (this.pending.length === 0 || this.flights.length >= limits.commandLogWritesInFlightMax) {
+        if (this.flights.length >= limits.commandLogWritesInFlightMax) {
           await this.flights[0]!.written;
+          continue;
+        }
+        if (this.pending.length === 0) {
+          // Idle until the oldest write lands or a proposal comes: a proposal made while a write
+          // is in flight starts its own at once (up to limits.commandLogWritesInFlightMax).
+          await Promise.race([this.flights[0]!.written, new Promise<void>((resolve) => { this.wakeWriter = resolve; })]);
+          this.wakeWriter = undefined;
           continue;
         }
         if (this.size >= this.segmentBytesMax) {

@@ -1,0 +1,60 @@
+/**
+ * What the SMTP sessions ask of the rest of the server: may this recipient get mail, who is this
+ * AUTH user, and deliver this message. SmtpIntake speaks only to this seam, so the sessions can run
+ * on the thread that owns the store (localIntakeBackend) or on a thread of their own, asking the
+ * store's thread over a message port (intake-thread.ts). Either way the answers come from the one
+ * place that holds the applied state, and every delivery is proposed there.
+ */
+import { canonicalAddress, type CommandLog, type StoreReader } from '@tandem/store';
+import { deliverMessage, type DeliveryOutcome, type DeliveryRequest } from './deliver-message.js';
+import { checkRecipient } from './recipient-policy.js';
+
+/** The session facts a decision depends on. */
+export interface IntakeSession {
+  id: string;
+  /** The authenticated user, when the session has one (submission). */
+  authenticatedUser: string | undefined;
+}
+
+export interface AuthUser { address: string; passwordHash: string }
+
+export interface IntakeBackend {
+  /**
+   * RCPT TO (RFC 5321 §4.1.1.3): resolves when the address may be given mail in this session;
+   * rejects with the reason (an error of smtp-errors.ts).
+   */
+  checkRecipient(address: string, session: IntakeSession): Promise<void>;
+  /** The user an AUTH exchange names, if there is one. */
+  lookupUser(username: string): Promise<AuthUser | undefined>;
+  /** Proposes the delivery; resolves once it is durable and applied (deliver-message.ts). */
+  deliver(request: DeliveryRequest, session: IntakeSession): Promise<DeliveryOutcome>;
+}
+
+export interface LocalBackendDeps {
+  reader: StoreReader;
+  commandLog: CommandLog;
+  /** The proposer's clock (commands carry its time; apply() never reads one). */
+  nowMs: () => number;
+}
+
+/** The backend on the store's own thread: direct reads of the applied state, proposals to the log. */
+export function localIntakeBackend(deps: LocalBackendDeps): IntakeBackend {
+  const { reader, commandLog, nowMs } = deps;
+  return {
+    checkRecipient: async (address, session) => {
+      checkRecipient(address, { reader, authenticatedUser: session.authenticatedUser });
+    },
+    lookupUser: async (username) => {
+      try {
+        const user = reader.getUser(canonicalAddress(username.trim()));
+        return user && { address: user.address, passwordHash: user.passwordHash };
+      } catch {
+        return undefined;
+      }
+    },
+    deliver: (request, session) => deliverMessage(request, {
+      reader, commandLog, nowMs,
+      resolveRecipient: (a) => checkRecipient(a, { reader, authenticatedUser: session.authenticatedUser }),
+    }),
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * The SMTP sessions' thread (started by intake-thread.ts): runs SmtpIntake with a backend that asks
+ * the store's thread every question over the parent port, and forwards its log lines there.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { IntakeBackend } from './intake-backend.js';
+import type { IntakeLogger } from './intake-logger.js';
+import type { HostToIntake, IntakeToHost, LogLevel } from './intake-thread-protocol.js';
+import { listenerKinds, SmtpIntake } from './smtp-intake.js';
+import { DecidedReplyError } from './smtp-reply-for-error.js';
+
+const port = parentPort!;
+const post = (m: IntakeToHost, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+
+const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
+let nextId = 1;
+
+function ask<T>(question: (id: number) => IntakeToHost, transfer: ArrayBuffer[] = []): Promise<T> {
+  const id = nextId++;
+  return new Promise<T>((resolve, reject) => {
+    waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
+    post(question(id), transfer);
+  });
+}
+
+const backend: IntakeBackend = {
+  checkRecipient: (address, session) => ask<void>((id) => ({ t: 'rcpt', id, address, session })),
+  lookupUser: (username) => ask((id) => ({ t: 'user', id, username })),
+  deliver: (request, session) => {
+    // A copy of just the message's bytes, moved across: cloning the view would copy its whole
+    // backing store (a pooled or socket buffer), and the session still holds `raw` itself.
+    const bytes = new Uint8Array(request.raw);
+    return ask((id) => ({ t: 'deliver', id, request: { ...request, raw: bytes as Buffer }, session }), [bytes.buffer]);
+  },
+};
+
+function forwardingLogger(levels: readonly LogLevel[]): IntakeLogger {
+  const line = (level: LogLevel) => levels.includes(level)
+    ? (fields: object, message: string): void => post({ t: 'log', level, fields: plain(fields), message })
+    : (): void => undefined;
+  return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
+}
+
+/** Log fields as data: an Error becomes its message and stack (structured clone would keep less). */
+function plain(fields: object): object {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) out[k] = v instanceof Error ? { message: v.message, stack: v.stack } : v;
+  return out;
+}
+
+let intake: SmtpIntake | undefined;
+
+port.on('message', (m: HostToIntake) => {
+  switch (m.t) {
+    case 'answer': {
+      const w = waiting.get(m.id);
+      if (!w) return;
+      waiting.delete(m.id);
+      if (m.decision) w.reject(new DecidedReplyError(m.decision));
+      else w.resolve(m.value);
+      return;
+    }
+    case 'listen':
+      void SmtpIntake.start({ ...m.options, backend, logger: forwardingLogger(m.logLevels) }).then((started) => {
+        intake = started;
+        const addresses = Object.fromEntries(listenerKinds.map((kind) => [kind, started.address(kind)]));
+        post({ t: 'listening', addresses: addresses as Extract<IntakeToHost, { t: 'listening' }>['addresses'] });
+      }, (err: unknown) => post({ t: 'listen-failed', message: err instanceof Error ? err.message : String(err) }));
+      return;
+    case 'close': {
+      const closing = intake;
+      intake = undefined;
+      void (closing?.close() ?? Promise.resolve()).then(() => post({ t: 'closed' }));
+      return;
+    }
+  }
+});

@@ -1,0 +1,160 @@
+/**
+ * SMTP sessions on a thread of their own. Parsing SMTP, reading and writing the sockets, collecting
+ * and hashing message bytes, and checking passwords then run beside the store's thread instead of
+ * on it: on the intake bench that work was about a third of the event loop's time per message, and
+ * the store's thread (the command log, apply, IMAP) is the one every acknowledgement waits for.
+ *
+ * The sessions' thread owns no state. Every question goes to this (the store's) thread, which
+ * answers from the applied state with the same code as in-process intake (localIntakeBackend):
+ * RCPT checks, AUTH user lookups, and deliveries, which are proposed here. A failure is answered as
+ * the reply decision toSmtpReply makes here, with the real error in hand (and logged here); the
+ * dedupe key of a delivery is computed there, from the bytes it received.
+ *
+ * One thread serves every opening of the listeners (a cluster member opens them each time it leads),
+ * so a failover does not wait for a thread to load its modules; each opening makes new servers.
+ * A thread that dies is fatal (`onFailure`): the listeners died with it.
+ */
+import { Worker } from 'node:worker_threads';
+import type { CommandLog, StoreReader } from '@tandem/store';
+import { localIntakeBackend, type IntakeBackend } from './intake-backend.js';
+import type { IntakeLogger } from './intake-logger.js';
+import type { HostToIntake, IntakeToHost, LogLevel, ThreadListenOptions } from './intake-thread-protocol.js';
+import type { ListenerKind } from './smtp-intake.js';
+import { toSmtpReply } from './smtp-reply-for-error.js';
+
+export interface SmtpIntakeThreadOptions {
+  reader: StoreReader;
+  commandLog: CommandLog;
+  logger: IntakeLogger;
+  /** Levels worth sending across (the others are dropped on the sessions' thread). */
+  logLevels: LogLevel[];
+  /** The proposer's clock (commands carry its time; apply() never reads one). */
+  nowMs?: () => number;
+  /** The sessions' thread died or failed; default: rethrown asynchronously (the process ends). */
+  onFailure?: (err: Error) => void;
+}
+
+type Addresses = Record<ListenerKind, { host: string; port: number }>;
+
+export class SmtpIntakeThread {
+  private readonly worker: Worker;
+  private readonly backend: IntakeBackend;
+  private addresses: Addresses | undefined;
+  private inFlight = 0;
+  private step: { resolve: (m: IntakeToHost) => void; reject: (err: Error) => void } | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: SmtpIntakeThreadOptions) {
+    this.backend = localIntakeBackend({ reader: options.reader, commandLog: options.commandLog, nowMs: options.nowMs ?? Date.now });
+    this.worker = startWorker();
+    this.worker.unref(); // the daemon's own handles decide when the process ends
+    this.worker.on('message', (m: IntakeToHost) => this.received(m));
+    this.worker.on('error', (err) => this.failed(err));
+    this.worker.on('exit', (code) => this.failed(new Error(`SMTP sessions thread exited with code ${code}`)));
+  }
+
+  /** Deliveries received in full and not yet answered (waiting for the command log). */
+  get deliveriesInFlight(): number { return this.inFlight; }
+
+  get listening(): boolean { return this.addresses !== undefined; }
+
+  /** The bound address of a listener (the real port when 0 was asked for). */
+  address(kind: ListenerKind): { host: string; port: number } {
+    const address = this.addresses?.[kind];
+    if (!address) throw new Error(`SMTP ${kind} listener is not listening`);
+    return address;
+  }
+
+  /** Opens the three listeners on the sessions' thread; rejects with the reason one could not open. */
+  async listen(options: ThreadListenOptions): Promise<Addresses> {
+    if (this.addresses) throw new Error('SMTP listeners are already open');
+    const reply = await this.exchange({ t: 'listen', options, logLevels: this.options.logLevels });
+    if (reply.t === 'listen-failed') throw new Error(reply.message);
+    if (reply.t !== 'listening') throw new Error(`SMTP sessions thread answered ${reply.t} to listen`);
+    this.addresses = reply.addresses;
+    return reply.addresses;
+  }
+
+  /** SmtpIntake.close() on the sessions' thread: 421 to every session once in-flight deliveries are answered. */
+  async close(): Promise<void> {
+    if (!this.addresses) return;
+    this.addresses = undefined;
+    await this.exchange({ t: 'close' });
+  }
+
+  /** Ends the thread (the daemon is stopping); close() first. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.worker.terminate();
+  }
+
+  private exchange(m: HostToIntake): Promise<IntakeToHost> {
+    if (this.stopped) return Promise.reject(new Error('the SMTP sessions thread is not running'));
+    if (this.step) return Promise.reject(new Error('SMTP listeners are being opened or closed already'));
+    return new Promise((resolve, reject) => {
+      this.step = { resolve, reject };
+      this.worker.postMessage(m);
+    });
+  }
+
+  private post(m: HostToIntake): void {
+    if (!this.stopped) this.worker.postMessage(m);
+  }
+
+  private received(m: IntakeToHost): void {
+    switch (m.t) {
+      case 'listening': case 'listen-failed': case 'closed': {
+        const step = this.step;
+        this.step = undefined;
+        step?.resolve(m);
+        return;
+      }
+      case 'log':
+        this.options.logger[m.level](m.fields, m.message);
+        return;
+      case 'rcpt':
+        this.answer(m.id, m.session.id, this.backend.checkRecipient(m.address, m.session));
+        return;
+      case 'user':
+        this.answer(m.id, '', this.backend.lookupUser(m.username));
+        return;
+      case 'deliver': {
+        this.inFlight += 1;
+        // Bytes arrive as a Uint8Array (structured clone); the store takes a Buffer view of them.
+        const raw = Buffer.from(m.request.raw.buffer, m.request.raw.byteOffset, m.request.raw.byteLength);
+        const done = this.backend.deliver({ ...m.request, raw }, m.session);
+        void done.finally(() => { this.inFlight -= 1; }).catch(() => undefined);
+        this.answer(m.id, m.session.id, done);
+        return;
+      }
+    }
+  }
+
+  private answer(id: number, sessionId: string, result: Promise<unknown>): void {
+    result.then(
+      (value) => this.post({ t: 'answer', id, value }),
+      (err: unknown) => this.post({ t: 'answer', id, decision: toSmtpReply(err, { sessionId, logger: this.options.logger }) }),
+    );
+  }
+
+  private failed(err: Error): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.addresses = undefined;
+    const step = this.step;
+    this.step = undefined;
+    step?.reject(err);
+    const onFailure = this.options.onFailure ?? ((e: Error) => { process.nextTick(() => { throw e; }); });
+    onFailure(err);
+  }
+}
+
+/** Under tsx (.ts sources) the thread registers tsx before it loads its entry. */
+function startWorker(): Worker {
+  const ts = import.meta.url.endsWith('.ts');
+  const entry = new URL(ts ? './intake-thread-worker.ts' : './intake-thread-worker.js', import.meta.url).href;
+  const source = ts
+    ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`
+    : `import(${JSON.stringify(entry)});`;
+  return new Worker(source, { eval: true });
+}
