@@ -4,11 +4,16 @@
  * discards the data (another child process): this machine's protocol ceiling. Prints messages/s and
  * p50/p99 latency of the 250 (from MAIL FROM to the 250 after the final dot) for both, and the ratio.
  *
- *   node --import tsx bench/smtp-intake.ts [--clients 10] [--messages 2000] [--size 4096] [--cpu-prof] [--data-root DIR]
+ *   node --import tsx bench/smtp-intake.ts [--clients 10] [--messages 2000] [--size 4096] [--cpu-prof] [--data-root DIR] [--no-postfix]
  *   npm run bench -- smtp-intake
  *
  * Every 250 from tandemd follows an fsync of the command log (group commit), so the ratio is the
  * price of durability (plus the Maildir write, the index batch and the trace headers).
+ *
+ * Run as root, it also runs the same workload against Postfix (Debian's, a throwaway instance in the
+ * data root: bench/lib/smtp-postfix.ts), the MTA to beat. Postfix's 250 also follows an fsync (of its
+ * queue file); it writes the Maildir file afterwards, so its line gives both the rate of 250s and the
+ * rate until the last message was in new/ (Tandem's 250 comes after the Maildir file is in place).
  */
 import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
@@ -19,6 +24,7 @@ import { parseArgs } from 'node:util';
 import { SMTPServer } from 'smtp-server';
 import { summarizeCpuProfiles } from './lib/imap-cpu-profile.js';
 import { freePort, repoRoot, runSmtpLoad, spawnReading, summary, type RunResult } from './lib/smtp-load.js';
+import { ensurePostfixInstalled, startPostfix } from './lib/smtp-postfix.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +35,8 @@ const { values } = parseArgs({
     // Writes tandemd's CPU profile and prints where its time went (self time per function and file).
     'cpu-prof': { type: 'boolean', default: false },
     'data-root': { type: 'string', default: join(repoRoot, '.bench') },
+    // Leaves out the Postfix line (which needs root, and installs Debian's postfix when missing).
+    'no-postfix': { type: 'boolean', default: false },
   },
 });
 
@@ -68,6 +76,25 @@ function adminStatus(dataDir: string): Promise<Record<string, unknown>> {
   });
 }
 
+/** The same load against a throwaway Postfix, when this process may run one (root). */
+async function runPostfix(clients: number, perClient: number, sizeBytes: number): Promise<{ run: RunResult; deliveredMs: number } | undefined> {
+  try {
+    ensurePostfixInstalled();
+  } catch (err) {
+    console.log(`postfix line skipped: ${(err as Error).message}`);
+    return undefined;
+  }
+  const postfix = await startPostfix({ root: values['data-root'], port: await freePort(), users: ['demo@example.test'] });
+  try {
+    const started = performance.now();
+    const run = await runSmtpLoad({ label: 'postfix (fsync per 250)', host: '127.0.0.1', port: postfix.port, clients, messagesPerClient: perClient, sizeBytes, rcptTo: 'demo@example.test' });
+    await postfix.waitDelivered('demo@example.test', run.messages, 300_000);
+    return { run, deliveredMs: performance.now() - started };
+  } finally {
+    await postfix.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const clients = Number(values.clients);
   const perClient = Number(values.messages);
@@ -101,13 +128,22 @@ async function main(): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
   }
 
-  const rows = [summary(ceiling), summary(tandem)];
+  const postfix = values['no-postfix'] ? undefined : await runPostfix(clients, perClient, sizeBytes);
+  const runs = [ceiling, tandem, ...(postfix ? [postfix.run] : [])];
+  const rows = runs.map(summary);
   console.log('');
   console.log('                              messages/s    p50 ms    p99 ms');
-  [ceiling, tandem].forEach((r, i) => {
+  runs.forEach((r, i) => {
     const s = rows[i]!;
     console.log(`${r.label.padEnd(30)}${s.rate.toFixed(0).padStart(10)}${s.p50.toFixed(2).padStart(10)}${s.p99.toFixed(2).padStart(10)}`);
   });
+  if (postfix) {
+    const delivered = postfix.run.messages / (postfix.deliveredMs / 1000);
+    console.log(`${'postfix, until all in new/'.padEnd(30)}${delivered.toFixed(0).padStart(10)}`);
+    console.log(`ratio tandemd / postfix: ${(rows[1]!.rate / rows[2]!.rate).toFixed(2)} (250s), ${(rows[1]!.rate / delivered).toFixed(2)} (in the Maildir)`);
+  } else if (!values['no-postfix']) {
+    console.log('(no Postfix line: see above)');
+  }
   const log = status.commandLog as { fsyncs: number; appended: number; largestGroup: number };
   console.log('');
   console.log(`command log: ${log.appended} entries, ${log.fsyncs} fsyncs (${(log.appended / Math.max(1, log.fsyncs)).toFixed(1)} entries per fsync, largest group ${log.largestGroup})`);
