@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { TandemConfig } from '@tandem/config';
+import { limits, type TandemConfig } from '@tandem/config';
 import { ImapServer } from '@tandem/imap';
 import { SmtpIntakeThread, type ListenerKind, type LogLevel } from '@tandem/smtp';
 import type { CommandLog, MailStore } from '@tandem/store';
@@ -36,7 +36,7 @@ export class MailServices {
     this.imapLog = new MeteredCommandLog(options.commandLog, options.metrics.protocol('imap'));
     const logger = options.logger.child({ component: 'smtp' });
     this.smtp = new SmtpIntakeThread({
-      reader: options.store, commandLog: this.smtpLog, logger, nowMs: Date.now,
+      reader: options.store, commandLog: this.smtpLog, logger, nowMs: Date.now, warmUpAfterMs: limits.smtpThreadWarmUpDelayMs,
       logLevels: (['debug', 'info', 'warn', 'error'] as LogLevel[]).filter((level) => logger.isLevelEnabled(level)),
       onFailure: (err) => {
         logger.fatal({ err }, 'the SMTP sessions thread failed; stopping');

@@ -8,6 +8,13 @@ export const limits = {
   /** SMTP: recipients per transaction (RFC 5321 §4.5.3.1.8 requires at least 100). Over it: 452 4.5.3. */
   smtpRecipientsMax: 100,
   /**
+   * SMTP: recipient addresses the sessions' thread remembers as accepted (intake-thread.ts), so a
+   * known recipient's RCPT needs no round trip to the store's thread. Reached: it starts over.
+   */
+  smtpAcceptedRecipientsMax: 10_000,
+  /** SMTP: a cluster member starts its SMTP sessions' thread this long after it starts (intake-thread.ts). */
+  smtpThreadWarmUpDelayMs: 5_000,
+  /**
    * SMTP: longest command line (RFC 5321 §4.5.3.1.4 allows 512 octets, we allow some slack for AUTH
    * PLAIN's base64 argument). Over it: "421 4.4.2 Error: Command line too long" and the connection is
    * closed (smtp-server drops the partial line, so nothing after it can be trusted to be a command).

@@ -2,8 +2,9 @@
  * The SMTP sessions' thread (started by intake-thread.ts): runs SmtpIntake with a backend that asks
  * the store's thread every question over the parent port, and forwards its log lines there.
  */
-import { parentPort } from 'node:worker_threads';
-import type { IntakeBackend } from './intake-backend.js';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { limits } from '@tandem/config';
+import type { IntakeBackend, IntakeSession } from './intake-backend.js';
 import type { IntakeLogger } from './intake-logger.js';
 import type { HostToIntake, IntakeToHost, LogLevel } from './intake-thread-protocol.js';
 import { listenerKinds, SmtpIntake } from './smtp-intake.js';
@@ -23,8 +24,35 @@ function ask<T>(question: (id: number) => IntakeToHost, transfer: ArrayBuffer[] 
   });
 }
 
+/**
+ * Addresses the store accepted (intake-thread.ts): valid until the store says domains, users or
+ * aliases changed. Only acceptances are kept; they do not depend on the session (AUTH only changes
+ * how a non-local address is refused).
+ */
+const directory = (workerData as { directory: MessagePort }).directory;
+const accepted = new Set<string>();
+let directoryGeneration = 0;
+
+/** Takes every change notice already posted; any at all makes what was remembered stale. */
+function catchUpWithDirectory(): number {
+  let changed = false;
+  while (receiveMessageOnPort(directory) !== undefined) changed = true;
+  if (changed) { accepted.clear(); directoryGeneration++; }
+  return directoryGeneration;
+}
+
+async function checkRecipient(address: string, session: IntakeSession): Promise<void> {
+  const asked = catchUpWithDirectory();
+  if (accepted.has(address)) return;
+  await ask<void>((id) => ({ t: 'rcpt', id, address, session }));
+  // An answer given before a change that was posted meanwhile is not remembered.
+  if (catchUpWithDirectory() !== asked) return;
+  if (accepted.size >= limits.smtpAcceptedRecipientsMax) accepted.clear();
+  accepted.add(address);
+}
+
 const backend: IntakeBackend = {
-  checkRecipient: (address, session) => ask<void>((id) => ({ t: 'rcpt', id, address, session })),
+  checkRecipient,
   lookupUser: (username) => ask((id) => ({ t: 'user', id, username })),
   deliver: (request, session) => {
     // A copy of just the message's bytes, moved across: cloning the view would copy its whole
@@ -61,6 +89,7 @@ port.on('message', (m: HostToIntake) => {
       return;
     }
     case 'listen':
+      accepted.clear(); // a new opening (a new leadership) starts from what the store says
       void SmtpIntake.start({ ...m.options, backend, logger: forwardingLogger(m.logLevels) }).then((started) => {
         intake = started;
         const addresses = Object.fromEntries(listenerKinds.map((kind) => [kind, started.address(kind)]));

@@ -1,4 +1,4 @@
-// Goal: SMTP sessions on their own thread behave as in-process intake: deliveries proposed on the store's thread land once, byte for byte; RCPT and AUTH are answered from the store's state; failures decided on the store's thread reach the client as the right reply (or none); log lines cross over; close() answers 421 and the thread listens again.
+// Goal: SMTP sessions on their own thread behave as in-process intake: deliveries proposed on the store's thread land once, byte for byte; RCPT and AUTH are answered from the store's state, and a remembered acceptance never outlives a change of domains, users or aliases; failures decided on the store's thread reach the client as the right reply (or none); log lines cross over; close() answers 421 and the thread listens again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -61,6 +61,26 @@ test('RCPT is answered from the store: unknown 550 5.1.1, relay 554 5.7.1, malfo
   await h.addUser('new@example.test', 'new-password-1');
   const known = await client.send('RCPT TO:<new@example.test>');
   assert.equal(known.code, 250);
+  await client.quit();
+});
+
+test('an accepted recipient is remembered until domains, users or aliases change: a removal is refused at the very next RCPT', async () => {
+  await h.addUser('leaving@example.test', 'leaving-password-1');
+  const client = await mx();
+  await client.send('MAIL FROM:<a@elsewhere.test>');
+  assert.equal((await client.send('RCPT TO:<leaving@example.test>')).code, 250);
+  await client.send('RSET');
+  await client.send('MAIL FROM:<a@elsewhere.test>');
+  assert.equal((await client.send('RCPT TO:<leaving@example.test>')).code, 250, 'accepted again (remembered)');
+  const removed = await h.propose({ type: 'user.remove', address: 'leaving@example.test', timestampMs: 3 });
+  assert.equal(removed.ok, true);
+  const refused = await client.send('RCPT TO:<leaving@example.test>');
+  assert.equal(`${refused.code} ${refused.enhancedCode}`, '550 5.1.1', 'the change reached the sessions thread before the next RCPT');
+  // An alias to a user: accepted, then refused once the alias is gone.
+  assert.equal((await h.propose({ type: 'alias.add', source: 'team@example.test', target: 'demo@example.test', timestampMs: 4 })).ok, true);
+  assert.equal((await client.send('RCPT TO:<team@example.test>')).code, 250);
+  assert.equal((await h.propose({ type: 'alias.remove', source: 'team@example.test', target: 'demo@example.test', timestampMs: 5 })).ok, true);
+  assert.equal((await client.send('RCPT TO:<team@example.test>')).code, 550);
   await client.quit();
 });
 
@@ -158,6 +178,7 @@ test('a thread that dies is reported through onFailure', async () => {
     reader: h.store, commandLog: { propose: (c) => h.propose(c), close: async () => undefined }, logger, logLevels: [],
     onFailure: (err) => failures.push(err),
   });
+  thread.warmUp();
   // Reaching into the thread on purpose: end it as a crash would.
   const worker = (thread as unknown as { worker: { terminate(): Promise<number> } }).worker;
   await worker.terminate();

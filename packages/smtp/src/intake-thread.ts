@@ -10,11 +10,22 @@
  * the reply decision toSmtpReply makes here, with the real error in hand (and logged here); the
  * dedupe key of a delivery is computed there, from the bytes it received.
  *
+ * RCPT is the one question answered on the sessions' thread when it can be: an address the store
+ * accepted before is accepted again without a round trip (on the intake bench that round trip was
+ * about 15 % of the throughput), until domains, users or aliases change. The store emits 'directory'
+ * while it applies such a change, and this thread posts it on a port of its own, which the sessions'
+ * thread drains synchronously (receiveMessageOnPort) before it trusts what it remembers: a change
+ * whose command has been acknowledged is never missed. Refusals are always asked for, and a delivery
+ * resolves its recipients again here in any case (deliver-message.ts).
+ *
  * One thread serves every opening of the listeners (a cluster member opens them each time it leads),
- * so a failover does not wait for a thread to load its modules; each opening makes new servers.
+ * so a failover does not wait for a thread to load its modules; each opening makes new servers. A
+ * member starts it a few seconds after it starts itself (`warmUpAfterMs`), not at once: loading
+ * modules is a burst of CPU, and a member restarting beside a leader under load should not add a
+ * third such burst (with its Raft thread and its main thread) to the moment it catches up.
  * A thread that dies is fatal (`onFailure`): the listeners died with it.
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { CommandLog, StoreReader } from '@tandem/store';
 import { localIntakeBackend, type IntakeBackend } from './intake-backend.js';
 import type { IntakeLogger } from './intake-logger.js';
@@ -32,25 +43,57 @@ export interface SmtpIntakeThreadOptions {
   nowMs?: () => number;
   /** The sessions' thread died or failed; default: rethrown asynchronously (the process ends). */
   onFailure?: (err: Error) => void;
+  /**
+   * Start the thread this long after construction if listen() has not started it by then (see the
+   * class comment); without it the thread starts at the first listen() or warmUp().
+   */
+  warmUpAfterMs?: number;
 }
 
 type Addresses = Record<ListenerKind, { host: string; port: number }>;
 
 export class SmtpIntakeThread {
-  private readonly worker: Worker;
+  private worker: Worker | undefined;
+  private warmUpTimer: NodeJS.Timeout | undefined;
+  private directoryPort: MessagePort | undefined;
   private readonly backend: IntakeBackend;
   private addresses: Addresses | undefined;
   private inFlight = 0;
   private step: { resolve: (m: IntakeToHost) => void; reject: (err: Error) => void } | undefined;
   private stopped = false;
+  /** Tells the sessions' thread that domains, users or aliases changed (see intake-thread-worker.ts). */
+  private readonly directory: MessagePort;
+  private readonly directoryChanged = (): void => { this.directory.postMessage(0); };
 
   constructor(private readonly options: SmtpIntakeThreadOptions) {
     this.backend = localIntakeBackend({ reader: options.reader, commandLog: options.commandLog, nowMs: options.nowMs ?? Date.now });
-    this.worker = startWorker();
-    this.worker.unref(); // the daemon's own handles decide when the process ends
-    this.worker.on('message', (m: IntakeToHost) => this.received(m));
-    this.worker.on('error', (err) => this.failed(err));
-    this.worker.on('exit', (code) => this.failed(new Error(`SMTP sessions thread exited with code ${code}`)));
+    const { port1, port2 } = new MessageChannel();
+    this.directory = port1;
+    this.directoryPort = port2; // (notices posted before the thread starts wait in it)
+    // Posted while the change is applied: before its proposer (the admin API) hears it succeeded.
+    options.reader.events.on('directory', this.directoryChanged);
+    if (options.warmUpAfterMs !== undefined) {
+      this.warmUpTimer = setTimeout(() => this.warmUp(), options.warmUpAfterMs);
+      this.warmUpTimer.unref();
+    }
+  }
+
+  /** Starts the thread (it loads its modules) without opening listeners; listen() does it too. */
+  warmUp(): void {
+    if (!this.stopped) this.started();
+  }
+
+  private started(): Worker {
+    clearTimeout(this.warmUpTimer);
+    if (this.worker) return this.worker;
+    const worker = startWorker(this.directoryPort!);
+    this.directoryPort = undefined;
+    worker.unref(); // the daemon's own handles decide when the process ends
+    worker.on('message', (m: IntakeToHost) => this.received(m));
+    worker.on('error', (err) => this.failed(err));
+    worker.on('exit', (code) => this.failed(new Error(`SMTP sessions thread exited with code ${code}`)));
+    this.worker = worker;
+    return worker;
   }
 
   /** Deliveries received in full and not yet answered (waiting for the command log). */
@@ -85,7 +128,11 @@ export class SmtpIntakeThread {
   /** Ends the thread (the daemon is stopping); close() first. */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.worker.terminate();
+    clearTimeout(this.warmUpTimer);
+    this.options.reader.events.off('directory', this.directoryChanged);
+    this.directory.close();
+    this.directoryPort?.close();
+    await this.worker?.terminate();
   }
 
   private exchange(m: HostToIntake): Promise<IntakeToHost> {
@@ -93,12 +140,12 @@ export class SmtpIntakeThread {
     if (this.step) return Promise.reject(new Error('SMTP listeners are being opened or closed already'));
     return new Promise((resolve, reject) => {
       this.step = { resolve, reject };
-      this.worker.postMessage(m);
+      this.started().postMessage(m);
     });
   }
 
   private post(m: HostToIntake): void {
-    if (!this.stopped) this.worker.postMessage(m);
+    if (!this.stopped) this.worker?.postMessage(m);
   }
 
   private received(m: IntakeToHost): void {
@@ -140,6 +187,8 @@ export class SmtpIntakeThread {
   private failed(err: Error): void {
     if (this.stopped) return;
     this.stopped = true;
+    clearTimeout(this.warmUpTimer);
+    this.options.reader.events.off('directory', this.directoryChanged);
     this.addresses = undefined;
     const step = this.step;
     this.step = undefined;
@@ -150,11 +199,11 @@ export class SmtpIntakeThread {
 }
 
 /** Under tsx (.ts sources) the thread registers tsx before it loads its entry. */
-function startWorker(): Worker {
+function startWorker(directory: MessagePort): Worker {
   const ts = import.meta.url.endsWith('.ts');
   const entry = new URL(ts ? './intake-thread-worker.ts' : './intake-thread-worker.js', import.meta.url).href;
   const source = ts
     ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`
     : `import(${JSON.stringify(entry)});`;
-  return new Worker(source, { eval: true });
+  return new Worker(source, { eval: true, workerData: { directory }, transferList: [directory] });
 }

@@ -51,6 +51,11 @@ export async function dispatchCommand(ctx: ApplyContext, cmd: Command): Promise<
   }
 }
 
+/** Commands that change who receives mail (domains, users, aliases): MailStore emits 'directory' after them. */
+export function changesDirectory(command: Command): boolean {
+  return command.type.startsWith('domain.') || command.type.startsWith('user.') || command.type.startsWith('alias.');
+}
+
 /** Commands that only add or change messages (never remove a directory) may share a commit. */
 export function sharesCommit(command: Command): boolean {
   switch (command.type) {

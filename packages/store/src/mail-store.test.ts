@@ -1,4 +1,4 @@
-// Goal: each command's apply() semantics — Maildir++ layout, UIDs/MODSEQs, dedupe, quota, flags, copy/move, expunge, mailbox and account rules, events.
+// Goal: each command's apply() semantics — Maildir++ layout, UIDs/MODSEQs, dedupe, quota, flags, copy/move, expunge, mailbox and account rules, events ('change', and 'directory' for recipient changes).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -286,6 +286,25 @@ test('change events follow each applied change; a failed command emits none', ()
   await f.apply({ type: 'mailbox.create', user, mailbox: 'INBOX' });
   assert.deepEqual(seen.map((c) => [c.type, c.index, 'uid' in c ? c.uid : undefined, 'modSeq' in c ? c.modSeq : undefined]), [
     ['message.added', 3, 1, 2], ['flags.changed', 4, 1, 3], ['message.expunged', 5, 1, 4]]);
+}));
+
+test("'directory' follows each applied change of domains, users or aliases, and nothing else", () => withStore(async (f, user) => {
+  let count = 0;
+  const seenAt: number[] = [];
+  f.store.events.on('directory', () => { count++; seenAt.push(f.store.appliedIndex); });
+  await f.ok(deliverCommand(1, user));
+  await f.ok({ type: 'mailbox.create', user, mailbox: 'Projects' });
+  assert.equal(count, 0, 'message and mailbox commands change no recipient');
+  await f.ok({ type: 'alias.add', source: 'team@example.test', target: user });
+  await f.ok({ type: 'user.add', address: 'second@example.test', passwordHash: fixedPasswordHash });
+  await f.ok({ type: 'user.passwd', address: 'second@example.test', passwordHash: fixedPasswordHash });
+  await f.ok({ type: 'alias.remove', source: 'team@example.test', target: user });
+  await f.ok({ type: 'user.remove', address: 'second@example.test' });
+  await f.ok({ type: 'domain.add', domain: 'other.test' });
+  assert.equal(count, 6);
+  assert.deepEqual(seenAt, [...seenAt].sort((a, b) => a - b), 'emitted once the change is applied');
+  await f.apply({ type: 'user.add', address: 'nobody@unknown.test', passwordHash: fixedPasswordHash });
+  assert.equal(count, 6, 'a failed command emits none');
 }));
 
 test('reopening loads the same state; an applied index is not applied twice', async () => {

@@ -40,7 +40,7 @@ import { Level } from 'level';
 import { limits } from '@tandem/config';
 import type { Command } from './command.js';
 import type { ApplyResult } from './apply-result.js';
-import type { StoreChange, StoreReader } from './store-reader.js';
+import type { StoreChange, StoreEvents, StoreReader } from './store-reader.js';
 import type { BatchOp } from './index-rows.js';
 import { checkpointKey, isLocalKey, keys, lastWritePerKey } from './index-rows.js';
 import type { CheckpointRow } from './index-rows.js';
@@ -50,7 +50,7 @@ import { StorePaths } from './store-paths.js';
 import { ApplyContext } from './apply-context.js';
 import { removeTree } from './durable-fs.js';
 import { collectGarbage } from './collect-garbage.js';
-import { dispatchCommand, sharesCommit } from './dispatch-command.js';
+import { changesDirectory, dispatchCommand, sharesCommit } from './dispatch-command.js';
 import { FilePlan } from './file-plan.js';
 import { StoreCheckpoint, checkpointFsyncsInFlight } from './store-checkpoint.js';
 import type { CheckpointStats } from './store-checkpoint.js';
@@ -97,7 +97,7 @@ export interface MailStoreOptions {
 type Hooks = Pick<MailStoreOptions, 'beforeCommit' | 'afterCommit' | 'afterIndexSync' | 'expungeHistoryUidsMax' | 'checkpointEntriesMax'>;
 
 export class MailStore extends MirrorReader implements StoreReader {
-  readonly events = new EventEmitter<{ change: [StoreChange] }>();
+  readonly events = new EventEmitter<StoreEvents>();
   private applying = false;
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -276,6 +276,7 @@ export class MailStore extends MirrorReader implements StoreReader {
     const results: ApplyResult[] = [];
     const ops: BatchOp[] = [];
     const events: StoreChange[] = [];
+    let directoryChanged = false;
     const indexes: number[] = [];
     // A command committed alone may rename or remove directories: everything before it is made
     // durable first (a checkpoint), so no replay after a power loss meets an older state of them,
@@ -303,6 +304,7 @@ export class MailStore extends MirrorReader implements StoreReader {
       ops.push(...entryOps);
       // A failed command changes nothing: its rows, file steps and events are all dropped.
       if (result.ok) { events.push(...ctx.events); files.append(ctx.files); }
+      if (result.ok && changesDirectory(command)) directoryChanged = true;
       results.push(result);
       indexes.push(index);
     }
@@ -333,6 +335,7 @@ export class MailStore extends MirrorReader implements StoreReader {
     await collectGarbage(this.mirror, this.paths, this.db, gcKeys);
     await this.staging.discardUpTo(last);
     this.emitAll(events);
+    if (directoryChanged) this.emitDirectoryChanged();
     return results;
   }
 
@@ -504,8 +507,8 @@ export class MailStore extends MirrorReader implements StoreReader {
   /**
    * restoreSnapshot() on this open store: waits its turn, closes the index, restores, and loads
    * the new state, so holders of this object keep using it. On a bad snapshot the old state is
-   * loaded again and the error is rethrown. No change events are emitted: sessions that show a
-   * mailbox must be dropped by the caller (a follower has none).
+   * loaded again and the error is rethrown. No change events are emitted (sessions that show a
+   * mailbox must be dropped by the caller; a follower has none), only 'directory'.
    */
   async replaceWithSnapshot(source: string, opts: Pick<RestoreSnapshotOptions, 'appliedIndex' | 'appliedIndexMax'> = {}): Promise<RestoreSummary> {
     this.assertUsable();
@@ -532,6 +535,7 @@ export class MailStore extends MirrorReader implements StoreReader {
         throw err;
       }
       await collectGarbage(this.mirror, this.paths, this.db, [...this.mirror.gc.keys()]);
+      this.emitDirectoryChanged(); // the whole state was replaced (or reloaded)
       if ('error' in outcome) throw outcome.error;
       return outcome.summary;
     });
@@ -553,6 +557,14 @@ export class MailStore extends MirrorReader implements StoreReader {
     await this.flushRows(); // pending rows are whole entries' rows: any moment gives a state of one applied index
     for await (const [key, value] of this.db.iterator()) if (!isLocalKey(key)) rows.push([key, value]);
     return rows;
+  }
+
+  private emitDirectoryChanged(): void {
+    try {
+      this.events.emit('directory');
+    } catch (err) {
+      process.nextTick(() => { throw err; }); // as in emitAll
+    }
   }
 
   private emitAll(events: readonly StoreChange[]): void {

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { limits } from '@tandem/config';
 import type { DeliverValue } from './apply-result.js';
-import type { MailboxRecord, MessageRecord, StoreChange, StoreReader, UserRecord } from './store-reader.js';
+import type { MailboxRecord, MessageRecord, StoreEvents, StoreReader, UserRecord } from './store-reader.js';
 import type { MailboxRow } from './index-rows.js';
 import type { IndexMirror } from './index-mirror.js';
 import type { StorePaths } from './store-paths.js';
@@ -18,7 +18,7 @@ import { expandUidSet } from './uid-set.js';
 import { MessageNotFoundError } from './store-errors.js';
 
 export abstract class MirrorReader implements StoreReader {
-  abstract readonly events: EventEmitter<{ change: [StoreChange] }>;
+  abstract readonly events: EventEmitter<StoreEvents>;
 
   protected constructor(protected mirror: IndexMirror, readonly paths: StorePaths) {}
 

@@ -32,6 +32,8 @@ export interface UserRecord {
   createdMs: number;
 }
 
+export interface StoreEvents { change: [StoreChange]; directory: [] }
+
 /** What changed, for IMAP IDLE and other sessions on the same mailbox (RFC 9051 §7.4.1, §7.5). */
 export type StoreChange =
   | { type: 'message.added'; user: Address; mailbox: string; uid: number; modSeq: number; index: number }
@@ -83,6 +85,10 @@ export interface StoreReader {
    * a deleted parent whose inferiors remain, RFC 9051 §6.3.5).
    */
   hasChildren(user: Address, mailbox: string): boolean;
-  /** Emits 'change' with a StoreChange after each applied change. */
-  readonly events: EventEmitter<{ change: [StoreChange] }>;
+  /**
+   * Emits 'change' with a StoreChange after each applied change, and 'directory' after a change of
+   * domains, users or aliases was applied (or the state was replaced by a snapshot): whoever keeps
+   * answers of recipient checks drops them (the SMTP sessions' thread, intake-thread.ts).
+   */
+  readonly events: EventEmitter<StoreEvents>;
 }
