@@ -11,10 +11,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '../../test/support/free-ports.js';
+import { waitForGreeting } from './wait-for-greeting.js';
 import type { GeneratedMessage } from '../../test/support/mailbox-generator.js';
 
 export const dovecotBinary = '/usr/sbin/dovecot';
@@ -116,7 +116,7 @@ async function startIn(dir: string, user: string, password: string, messages: re
   const killOnExit = (): void => { child.kill('SIGKILL'); };
   process.on('exit', killOnExit);
   try {
-    await waitForGreeting(port!, child);
+    await waitForGreeting(port!, child, { ready: (text) => text.startsWith('* OK'), farewell: 'a LOGOUT\r\n', timeoutMs: startTimeoutMs });
   } catch (err) {
     child.kill('SIGKILL');
     const log = await readFile(logPath, 'utf8').catch(() => '');
@@ -176,22 +176,6 @@ ${nonRoot}`;
 }
 
 /** Connects until the "* OK" greeting arrives, bounded by startTimeoutMs. */
-async function waitForGreeting(port: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + startTimeoutMs;
-  for (let attempt = 0; Date.now() < deadline; attempt++) {
-    if (child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
-    const greeted = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.setTimeout(2000, () => { socket.destroy(); resolve(false); });
-      socket.once('error', () => resolve(false));
-      socket.once('data', (d: Buffer) => { socket.end('a LOGOUT\r\n'); resolve(d.toString().startsWith('* OK')); });
-    });
-    if (greeted) return;
-    await new Promise((r) => setTimeout(r, Math.min(50 * (attempt + 1), 500)));
-  }
-  throw new Error(`no greeting on 127.0.0.1:${port} within ${startTimeoutMs} ms`);
-}
-
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -11,10 +11,10 @@
  * (cleanup(8) syncs the queue file before smtpd replies); it delivers to the Maildir afterwards, so
  * `waitDelivered` tells when the last message is in new/.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { waitForGreeting } from './wait-for-greeting.js';
 import { join } from 'node:path';
 
 export const postfixBinary = '/usr/sbin/postfix';
@@ -78,7 +78,7 @@ async function startIn(dir: string, port: number, users: string[]): Promise<Post
   const killMaster = (): void => { const pid = masterPid(); if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } };
   process.on('exit', killMaster);
   try {
-    await waitForGreeting(port, child);
+    await waitForGreeting(port, child, { ready: (text) => text.startsWith('220'), farewell: 'QUIT\r\n', timeoutMs: startTimeoutMs });
   } catch (err) {
     killMaster();
     throw new PostfixUnavailableError(`postfix did not start: ${(err as Error).message}\n${logTail()}`);
@@ -144,19 +144,4 @@ function masterCf(port: number): string {
     lines.push(f.join(' '));
   }
   return `${lines.join('\n')}\n`;
-}
-
-async function waitForGreeting(port: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + startTimeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`postfix start-fg exited with ${child.exitCode}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('data', (d: Buffer) => { s.destroy(); resolve(d.toString().startsWith('220')); });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`no 220 greeting on 127.0.0.1:${port} within ${startTimeoutMs} ms`);
 }

@@ -1,4 +1,5 @@
 export { limits } from './limits.js';
+export { startModuleWorker } from './module-worker.js';
 export type { Limits } from './limits.js';
 export { ConfigError } from './config-error.js';
 export type { ConfigProblem } from './config-error.js';

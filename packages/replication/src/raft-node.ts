@@ -1,4 +1,5 @@
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
+import { startModuleWorker } from '@tandem/config';
 import type { ConfChange, EntryType, Membership, NodeId } from '@tandem/raft';
 import type { DegradedPolicy, EngineOptions, EngineToHost, HostToEngine, NodeStatus } from './engine-protocol.js';
 import { packPayloads, unpackPayloads } from './packed-payloads.js';
@@ -424,13 +425,9 @@ function engineOptionsOf<R>(o: RaftNodeOptions<R>): EngineOptions {
   };
 }
 
-/** Runs the engine in a worker thread. Under tsx (.ts sources) the worker registers tsx first. */
+/** Runs the engine in a worker thread (raft-worker.ts). */
 function workerLink(options: EngineOptions, onMessage: (m: EngineToHost) => void, onError: (e: Error) => void): EngineLink {
-  const entry = new URL(import.meta.url.endsWith('.ts') ? './raft-worker.ts' : './raft-worker.js', import.meta.url).href;
-  const source = import.meta.url.endsWith('.ts')
-    ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`
-    : `import(${JSON.stringify(entry)});`;
-  const worker = new Worker(source, { eval: true, workerData: options });
+  const worker = startModuleWorker(import.meta.url, 'raft-worker', { workerData: options });
   let stopping = false;
   worker.on('message', onMessage);
   worker.on('error', (e) => onError(e));

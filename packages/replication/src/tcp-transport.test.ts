@@ -15,6 +15,19 @@ import { encodeMessageBatch } from './message-codec.js';
 const secret = Buffer.from('correct horse battery staple, cluster one');
 const host = '127.0.0.1';
 
+/** A frame as the wire carries it: u32 length, then the body (the handshake's frames, before any key). */
+function lengthPrefixed(parts: Uint8Array[]): Buffer {
+  const body = Buffer.concat(parts);
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE(body.length);
+  return Buffer.concat([head, body]);
+}
+
+/** A client hello from `a` to `b` announcing the link protection with this code, and a fresh nonce. */
+function hello(protectionCode: number): Buffer {
+  return lengthPrefixed(new BinaryWriter().bytes(Buffer.from('TNDM')).u8(protocolVersion).u8(protectionCode).bytes(randomBytes(32)).str('a').str('b').finish());
+}
+
 function message(from: string, to: string, term: number, data?: Uint8Array): Message {
   return {
     type: 'appendEntries', from, to, term, logTerm: 1, index: 7, commit: 3, reject: false, rejectHint: 0,
@@ -171,21 +184,15 @@ test('a client that skips the proof (a forged handshake) is disconnected before 
   try {
     const socket = connect({ host, port: b.port });
     const reader = new FrameReader(1 << 20);
-    const frame = (parts: Uint8Array[]): Buffer => {
-      const body = Buffer.concat(parts);
-      const head = Buffer.alloc(4);
-      head.writeUInt32BE(body.length);
-      return Buffer.concat([head, body]);
-    };
     const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
     socket.on('error', () => undefined);
     socket.on('data', (chunk: Buffer) => {
       if (reader.push(chunk).length > 0) {
-        socket.write(frame([randomBytes(32)])); // a guessed proof
-        socket.write(frame([randomBytes(200)])); // an "injected" frame
+        socket.write(lengthPrefixed([randomBytes(32)])); // a guessed proof
+        socket.write(lengthPrefixed([randomBytes(200)])); // an "injected" frame
       }
     });
-    socket.write(frame(new BinaryWriter().bytes(Buffer.from('TNDM')).u8(protocolVersion).u8(protectionCodes.encrypt).bytes(randomBytes(32)).str('a').str('b').finish()));
+    socket.write(hello(protectionCodes.encrypt));
     await closed;
     assert.equal(b.stats.handshakesRefused, 1);
     assert.equal(rb.received.length, 0);
@@ -231,13 +238,10 @@ test('a hello announcing an unknown link protection is refused', async () => {
   const b = await TcpTransport.start({ id: 'b', listen: { host, port: 0 }, peers: { a: [{ host, port: 1 }] }, secret }, rb);
   try {
     const socket = connect({ host, port: b.port });
-    const body = Buffer.concat(new BinaryWriter().bytes(Buffer.from('TNDM')).u8(protocolVersion).u8(0).bytes(randomBytes(32)).str('a').str('b').finish());
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(body.length);
     socket.on('error', () => undefined);
     socket.resume(); // read the challenge, then see the server's end
     const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
-    socket.write(Buffer.concat([head, body]));
+    socket.write(hello(0));
     await closed;
     await rb.until(() => rb.refusals.length === 1, 'refused');
     assert.match(rb.refusals[0]!.message, /member a uses unknown protection "code 0"/);

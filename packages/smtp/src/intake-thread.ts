@@ -26,6 +26,7 @@
  * A thread that dies is fatal (`onFailure`): the listeners died with it.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { startModuleWorker } from '@tandem/config';
 import type { CommandLog, StoreReader } from '@tandem/store';
 import { localIntakeBackend, type IntakeBackend } from './intake-backend.js';
 import type { IntakeLogger } from './intake-logger.js';
@@ -198,12 +199,6 @@ export class SmtpIntakeThread {
   }
 }
 
-/** Under tsx (.ts sources) the thread registers tsx before it loads its entry. */
 function startWorker(directory: MessagePort): Worker {
-  const ts = import.meta.url.endsWith('.ts');
-  const entry = new URL(ts ? './intake-thread-worker.ts' : './intake-thread-worker.js', import.meta.url).href;
-  const source = ts
-    ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`
-    : `import(${JSON.stringify(entry)});`;
-  return new Worker(source, { eval: true, workerData: { directory }, transferList: [directory] });
+  return startModuleWorker(import.meta.url, 'intake-thread-worker', { workerData: { directory }, transferList: [directory] });
 }

@@ -334,8 +334,8 @@ export class MailStore extends MirrorReader implements StoreReader {
     for (const index of indexes) await this.hooks.afterCommit?.(index);
     await collectGarbage(this.mirror, this.paths, this.db, gcKeys);
     await this.staging.discardUpTo(last);
-    this.emitAll(events);
-    if (directoryChanged) this.emitDirectoryChanged();
+    for (const change of events) this.notify(() => this.events.emit('change', change));
+    if (directoryChanged) this.notify(() => this.events.emit('directory'));
     return results;
   }
 
@@ -535,7 +535,7 @@ export class MailStore extends MirrorReader implements StoreReader {
         throw err;
       }
       await collectGarbage(this.mirror, this.paths, this.db, [...this.mirror.gc.keys()]);
-      this.emitDirectoryChanged(); // the whole state was replaced (or reloaded)
+      this.notify(() => this.events.emit('directory')); // the whole state was replaced (or reloaded)
       if ('error' in outcome) throw outcome.error;
       return outcome.summary;
     });
@@ -559,22 +559,12 @@ export class MailStore extends MirrorReader implements StoreReader {
     return rows;
   }
 
-  private emitDirectoryChanged(): void {
+  /** Tells listeners of a committed change; a listener's bug must not look like a failed apply: it crashes loudly. */
+  private notify(emit: () => void): void {
     try {
-      this.events.emit('directory');
+      emit();
     } catch (err) {
-      process.nextTick(() => { throw err; }); // as in emitAll
-    }
-  }
-
-  private emitAll(events: readonly StoreChange[]): void {
-    for (const change of events) {
-      try {
-        this.events.emit('change', change);
-      } catch (err) {
-        // A listener's bug must not look like a failed apply (the change is committed): crash loudly.
-        process.nextTick(() => { throw err; });
-      }
+      process.nextTick(() => { throw err; });
     }
   }
 }
