@@ -160,11 +160,6 @@ export const limits = {
    * group bigger than the filled part): that write grows the file, which is only slower.
    */
   commandLogZeroFillBytes: 4 * 1024 * 1024,
-  /**
-   * Command log: group writes (each synchronous, one fsync's worth) in flight at once. Reached: the next
-   * group waits for the oldest write to land, gathering every proposal that arrives meanwhile.
-   */
-  commandLogWritesInFlightMax: 2,
   /** Command log: bytes written by one group commit (one fsync); the rest waits for the next group. */
   commandLogGroupBytesMax: 16 * 1024 * 1024,
   /**

@@ -1,8 +1,7 @@
-// Goal: the local command log groups concurrent proposals into one fsync, starts a write for a proposal made while another is in flight (bounded), applies in log order, survives torn tails and crashes by replay, rotates and compacts, and bounds its queue.
+// Goal: the local command log groups concurrent proposals into one fsync, puts a proposal made during a write into the next group, applies in log order and only what is on disk, survives torn tails and crashes by replay, rotates and compacts, and bounds its queue.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFile, readdir, stat, writeFile, readFile } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { limits } from '@tandem/config';
 import type { ApplyResult, DeliverValue } from './apply-result.js';
@@ -176,76 +175,69 @@ test('the pending queue is bounded: the proposal beyond the limit is refused, no
   await closeNode(node);
 }));
 
-test('a proposal made while a write is in flight starts its own write, up to commandLogWritesInFlightMax, and results keep log order', () => withDir('inflight', async (dir) => {
+test('a proposal made during a write goes into the next group, which is written once the first has returned; results keep log order', () => withDir('next-group', async (dir) => {
   const node = await openNode(dir);
   await setup(node);
-  // Hold every synchronous write until the test releases it (reaching into the log on purpose).
-  const internals = node.log as unknown as { fh: FileHandle };
-  const real = internals.fh;
-  const held: Array<() => void> = [];
-  internals.fh = new Proxy(real, {
-    get(target, prop) {
-      if (prop === 'writev') {
-        return async (...args: Parameters<FileHandle['writev']>) => {
-          await new Promise<void>((resolve) => held.push(resolve));
-          return target.writev(...args);
-        };
-      }
-      const value: unknown = Reflect.get(target, prop);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  const until = async (what: () => boolean): Promise<void> => {
-    for (let i = 0; i < 1000 && !what(); i++) await new Promise((resolve) => setImmediate(resolve));
-    assert.ok(what());
+  // Watch every synchronous write, and propose from inside the first one, as a message arriving
+  // while the disk works would be proposed right after it (reaching into the log on purpose).
+  const internals = node.log as unknown as { writeAt: (buffers: Buffer[], position: number) => number };
+  const real = internals.writeAt;
+  const writes: Array<{ records: number; duringAnother: boolean }> = [];
+  const late: Array<Promise<ApplyResult>> = [];
+  let writing = false;
+  internals.writeAt = (buffers, position) => {
+    writes.push({ records: buffers.length / 2, duringAnother: writing }); // encodeRecord: a head and the command
+    writing = true;
+    try {
+      if (writes.length === 1) late.push(node.log.propose(at(deliverCommand(3, user))), node.log.propose(at(deliverCommand(4, user))));
+      return real(buffers, position);
+    } finally {
+      writing = false;
+    }
   };
-  const max = limits.commandLogWritesInFlightMax;
-  assert.ok(max >= 2, 'this test needs room for a second write');
-  const proposals = [node.log.propose(at(deliverCommand(0, user)))];
-  await until(() => held.length === 1);
-  for (let n = 1; n < max; n++) {
-    proposals.push(node.log.propose(at(deliverCommand(n, user))));
-    await until(() => held.length === n + 1); // started at once, not after the first landed
-  }
-  proposals.push(node.log.propose(at(deliverCommand(max, user))));
-  for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(held.length, max, 'no more than commandLogWritesInFlightMax writes at once');
-  // The last write lands first: nothing is applied before the writes ahead of it are on disk.
-  held[max - 1]!();
-  for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
-  assert.deepEqual(node.store.listMessages(user, 'INBOX'), []);
-  for (let i = 0; i < 1000 && held.length < max + 1; i++) {
-    held.forEach((release) => release());
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  held.forEach((release) => release());
-  const results = await Promise.all(proposals);
-  assert.deepEqual(results.map((r) => r.index), Array.from({ length: max + 1 }, (_, n) => 3 + n));
-  assert.deepEqual(results.map((r) => r.ok && (r.value as DeliverValue).deliveries[0]!.uid), Array.from({ length: max + 1 }, (_, n) => n + 1));
-  internals.fh = real;
+  const early = [0, 1, 2].map((n) => node.log.propose(at(deliverCommand(n, user))));
+  const results = await Promise.all(early);
+  assert.equal(late.length, 2, 'proposed during the first write');
+  results.push(...await Promise.all(late));
+  internals.writeAt = real;
+  assert.deepEqual(writes, [{ records: 3, duringAnother: false }, { records: 2, duringAnother: false }],
+    'one write for the three proposals made together, then one for the two made during it');
+  assert.deepEqual(results.map((r) => r.index), [3, 4, 5, 6, 7]);
+  assert.deepEqual(results.map((r) => r.ok && (r.value as DeliverValue).deliveries[0]!.uid), [1, 2, 3, 4, 5]);
+  assert.equal(node.log.stats().largestGroup, 3);
+  await closeNode(node);
+}));
+
+test('nothing is applied before its write has returned', () => withDir('durable-first', async (dir) => {
+  const node = await openNode(dir);
+  await setup(node);
+  const internals = node.log as unknown as { writeAt: (buffers: Buffer[], position: number) => number };
+  const real = internals.writeAt;
+  const seen: number[] = [];
+  internals.writeAt = (buffers, position) => {
+    seen.push(node.store.listMessages(user, 'INBOX').length);
+    return real(buffers, position);
+  };
+  for (let n = 0; n < 3; n++) await node.log.propose(at(deliverCommand(n, user)));
+  internals.writeAt = real;
+  assert.deepEqual(seen, [0, 1, 2]);
   await closeNode(node);
 }));
 
 test('an fsync error is fatal at once: no retry, waiting proposals get OutcomeUnknownError', () => withDir('eio', async (dir) => {
   const node = await openNode(dir);
   await setup(node);
-  // Swap in a file handle whose synchronous (O_DSYNC) write fails, as a dying disk would (reaching into the log on purpose).
-  const internals = node.log as unknown as { fh: FileHandle };
-  const real = internals.fh;
+  // Make the synchronous (O_DSYNC) write fail, as a dying disk would (reaching into the log on purpose).
+  const internals = node.log as unknown as { writeAt: (buffers: Buffer[], position: number) => number };
+  const real = internals.writeAt;
   let writeCalls = 0;
-  internals.fh = new Proxy(real, {
-    get(target, prop) {
-      if (prop === 'writev') return async () => { writeCalls++; throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }); };
-      const value: unknown = Reflect.get(target, prop);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  internals.writeAt = () => { writeCalls++; throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }); };
   const settled = await Promise.allSettled([0, 1, 2].map((n) => node.log.propose(at(deliverCommand(n, user)))));
   assert.ok(settled.every((s) => s.status === 'rejected' && s.reason instanceof OutcomeUnknownError));
   assert.equal(writeCalls, 1);
   assert.deepEqual(node.fatal.map((e) => e.message), ['EIO: i/o error, write']);
   assert.deepEqual(node.store.listMessages(user, 'INBOX'), [], 'nothing is applied without a successful synchronous write');
   await assert.rejects(node.log.propose(at(deliverCommand(3, user))), LogClosedError);
-  internals.fh = real;
+  internals.writeAt = real;
   await closeNode(node);
 }));

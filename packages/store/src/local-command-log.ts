@@ -4,17 +4,21 @@
  *
  * Ordering contract (the reason this file exists):
  *  1. propose() encodes the command and queues it (bounded: limits.proposalsPendingMax).
- *  2. The writer takes everything queued (up to limits.commandLogGroupBytesMax), gives each entry
- *     the next log index, and appends the records with ONE write to a segment opened O_DSYNC, so
- *     the write returns once the group is on disk, as write + fdatasync would, in one call to the
- *     thread pool (group commit). Up to limits.commandLogWritesInFlightMax groups are written at
- *     once (a proposal that arrives during a write need not wait for it to end before its own
- *     starts); entries are handed to the applier in log order, each once it and every entry
- *     before it are on disk. A crash can then leave a torn record before a whole one: recovery
- *     stops at the first bad record, and nothing after it was ever acknowledged. The segment is
- *     zero-filled (and synced) a little ahead of the writes, in the background: a synchronous
- *     write over blocks the file already has needs no metadata update and takes about half as
- *     long as one that grows the file (limits.commandLogZeroFillBytes).
+ *  2. Once per turn of the event loop (setImmediate, so after every proposal already waiting on a
+ *     socket or a message port has been made), the writer takes everything queued (up to
+ *     limits.commandLogGroupBytesMax), gives each entry the next log index, and appends the
+ *     records with ONE write to a segment opened O_DSYNC: the write returns once the group is on
+ *     disk, as write + fdatasync would (group commit). The write is synchronous, on this thread,
+ *     on purpose: what this thread does next for these entries (apply them) has to wait for it
+ *     anyway, and a write handed to libuv's pool costs two thread wake-ups besides, which on the
+ *     small VMs measured doubled the time a write took to come back (0.47 against 0.20 ms at the
+ *     median; docs/architecture.md, "Threads"). Proposals that arrive meanwhile queue up and form
+ *     the next group. Entries go to the applier in log order once their write returned. A crash
+ *     can leave a torn record at the end: recovery stops at the first bad record, and nothing
+ *     after it was ever acknowledged. The segment is zero-filled (and synced) a little ahead of
+ *     the writes, in the background: a synchronous write over blocks the file already has needs
+ *     no metadata update and takes about half as long as one that grows the file
+ *     (limits.commandLogZeroFillBytes).
  *  3. The applier applies entries strictly in log order (all that are waiting, as one
  *     MailStore.applyBatch) and resolves each proposal with its ApplyResult. While it applies, the
  *     writer already makes the next group durable. The store does not fsync what it applies: the
@@ -34,7 +38,7 @@
  * passes limits.commandLogSegmentBytesMax; the full one is first cut back to its records (its
  * zero-filled tail would read as damage in a segment that is not the last).
  */
-import { constants } from 'node:fs';
+import { constants, writevSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -79,21 +83,22 @@ interface Proposal {
 }
 interface Entry extends Proposal { index: number; command: Command }
 interface Segment { firstIndex: number; lastIndex: number; path: string }
-interface Flight { entries: Entry[]; done: boolean; written: Promise<void> }
 
 const segmentNameRe = /^(\d{20})\.log$/;
 const segmentName = (firstIndex: number): string => `${String(firstIndex).padStart(20, '0')}.log`;
 
 export class LocalCommandLog implements CommandLog {
   private readonly pending: Proposal[] = [];
-  /** Groups being written, in log order (in neither queue). */
-  private readonly flights: Flight[] = [];
-  /** The index the next group starts at (entries below it are written or being written). */
+  /** The index the next group starts at. */
   private nextIndex: number;
   private readonly toApply: Entry[] = [];
-  private writing = false;
-  /** Set while the writer waits for a proposal (or a landing) with writes in flight. */
-  private wakeWriter: (() => void) | undefined;
+  /** The next group's write is due (a setImmediate), or running (it may wait for a rotation or the zero fill). */
+  private writeTurn: 'due' | 'writing' | undefined;
+  /**
+   * Writes the records at `position` of the current segment; returns the bytes written (O_DSYNC:
+   * durable once it returns). A field, so a test can make the disk fail.
+   */
+  private writeAt = (buffers: Buffer[], position: number): number => writevSync(this.fh.fd, buffers, position);
   private applying = false;
   private closed = false;
   /** The background compaction in progress, if any. */
@@ -151,23 +156,21 @@ export class LocalCommandLog implements CommandLog {
 
   propose(command: Command): Promise<ApplyResult> {
     if (this.closed || this.fatalError) return Promise.reject(new LogClosedError());
-    const writing = this.flights.reduce((n, f) => n + f.entries.length, 0);
-    if (this.pending.length + writing + this.toApply.length >= limits.proposalsPendingMax) {
+    if (this.pending.length + this.toApply.length >= limits.proposalsPendingMax) {
       return Promise.reject(new ProposalQueueFullError(limits.proposalsPendingMax));
     }
     let bytes: Uint8Array;
     try { bytes = encodeCommand(command); } catch (err) { return Promise.reject(err); }
     return new Promise<ApplyResult>((resolve, reject) => {
       this.pending.push({ bytes, resolve, reject });
-      if (this.wakeWriter) this.wakeWriter();
-      else void this.runWriter();
+      this.scheduleWrite();
     });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.writing || this.applying || this.pending.length || this.toApply.length) {
+    if (this.writeTurn || this.applying || this.pending.length || this.toApply.length) {
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     }
     await this.compacting;
@@ -180,71 +183,50 @@ export class LocalCommandLog implements CommandLog {
     await this.fh.close();
   }
 
-  private async runWriter(): Promise<void> {
-    if (this.writing) return;
-    this.writing = true;
+  /** Makes the next group's write due, unless it is already (or no proposal waits). */
+  private scheduleWrite(): void {
+    if (this.writeTurn || this.pending.length === 0 || this.fatalError) return;
+    this.writeTurn = 'due';
+    // After the poll phase: every proposal whose message or data is already here joins this group.
+    setImmediate(() => void this.writeGroup());
+  }
+
+  /** Numbers the waiting proposals and makes them durable with one synchronous write. */
+  private async writeGroup(): Promise<void> {
+    this.writeTurn = 'writing';
     try {
-      // Let every proposal made in the same tick join the first group too.
-      await Promise.resolve();
-      while ((this.pending.length > 0 || this.flights.length > 0) && !this.fatalError) {
-        if (this.flights.length >= limits.commandLogWritesInFlightMax) {
-          await this.flights[0]!.written;
-          continue;
-        }
-        if (this.pending.length === 0) {
-          // Idle until the oldest write lands or a proposal comes: a proposal made while a write
-          // is in flight starts its own at once (up to limits.commandLogWritesInFlightMax).
-          await Promise.race([this.flights[0]!.written, new Promise<void>((resolve) => { this.wakeWriter = resolve; })]);
-          this.wakeWriter = undefined;
-          continue;
-        }
-        if (this.size >= this.segmentBytesMax) {
-          await Promise.all(this.flights.map((f) => f.written));
-          if (this.fatalError) break;
-          await this.rotate();
-        }
-        this.startWrite(this.takeGroup());
-        this.zeroAhead();
+      if (this.fatalError || this.pending.length === 0) return;
+      if (this.size >= this.segmentBytesMax) await this.rotate();
+      const first = this.nextIndex;
+      const entries = this.takeGroup().map((p, i) => ({ ...p, index: first + i, command: decodeCommand(p.bytes) }));
+      this.nextIndex += entries.length;
+      const buffers = entries.flatMap((e) => encodeRecord(e.index, e.bytes));
+      const total = buffers.reduce((n, b) => n + b.length, 0);
+      // Never under the zero fill: a write reaching into the stretch being filled waits for it.
+      if (this.size + total > this.zeroedEnd) await this.zeroing;
+      if (this.failed(entries)) return; // the zero fill failed meanwhile
+      try {
+        this.writeSynced(buffers, total, this.size);
+      } catch (err) {
+        this.fail(err, entries); // maybe on disk, maybe not: outcome unknown
+        return;
       }
-    } catch (err) {
-      this.fail(err);
-    } finally {
-      this.writing = false;
-      this.maybeIdle();
-    }
-  }
-
-  /** Numbers a group, and writes it at the end of what is written or being written. */
-  private startWrite(group: Proposal[]): void {
-    const first = this.nextIndex;
-    const entries = group.map((p, i) => ({ ...p, index: first + i, command: decodeCommand(p.bytes) }));
-    this.nextIndex += entries.length;
-    const buffers = entries.flatMap((e) => encodeRecord(e.index, e.bytes));
-    const total = buffers.reduce((n, b) => n + b.length, 0);
-    const [offset, zeroing] = [this.size, this.size + total > this.zeroedEnd ? this.zeroing : undefined];
-    this.size += total;
-    const flight: Flight = { entries, done: false, written: Promise.resolve() };
-    // Never under the zero fill: a write reaching into the stretch being filled waits for it.
-    flight.written = (async () => { await zeroing; await this.writeSynced(buffers, total, offset); })()
-      .then(() => this.landed(flight), (err: unknown) => this.fail(err));
-    this.flights.push(flight);
-    // Numbered for good (a crash before the write is durable empties the staging area): the store
-    // may write the message files meanwhile. Queued after the write, which is on every
-    // acknowledgement's path and must not wait for a thread behind them.
-    for (const entry of entries) this.store.prepare(entry.index, entry.command);
-  }
-
-  /** A group is on disk: hand every leading group that is on disk to the applier, in log order. */
-  private landed(flight: Flight): void {
-    flight.done = true;
-    while (this.flights[0]?.done) {
-      const { entries } = this.flights.shift()!;
+      this.size += total;
+      this.toApply.push(...entries);
       this.counters.appended += entries.length;
       this.counters.largestGroup = Math.max(this.counters.largestGroup, entries.length);
       this.segments[this.segments.length - 1]!.lastIndex = entries[entries.length - 1]!.index;
-      this.toApply.push(...entries);
+      // The store may write the message files before their turn to be applied (message-staging.ts).
+      for (const entry of entries) this.store.prepare(entry.index, entry.command);
+      void this.runApplier();
+      this.zeroAhead();
+    } catch (err) {
+      this.fail(err);
+    } finally {
+      this.writeTurn = undefined;
+      this.scheduleWrite();
+      this.maybeIdle();
     }
-    void this.runApplier();
   }
 
   /**
@@ -266,11 +248,10 @@ export class LocalCommandLog implements CommandLog {
     })().catch((err: unknown) => this.fail(err)).finally(() => { this.zeroing = undefined; });
   }
 
-  /** Writes the records at `offset` of the segment; O_DSYNC: durable when it resolves. */
-  private async writeSynced(buffers: Buffer[], total: number, offset: number): Promise<void> {
+  /** Writes the records at `offset` of the segment; O_DSYNC: durable when it returns. */
+  private writeSynced(buffers: Buffer[], total: number, offset: number): void {
     for (let written = 0; written < total;) {
-      const { bytesWritten } = await this.fh.writev(sliceBuffers(buffers, written), offset + written);
-      written += bytesWritten;
+      written += this.writeAt(sliceBuffers(buffers, written), offset + written);
       this.counters.fsyncs++;
     }
   }
@@ -307,7 +288,7 @@ export class LocalCommandLog implements CommandLog {
 
   /** Starts a new segment; the old one is deleted by compact() once applied and synced. */
   private async rotate(): Promise<void> {
-    await this.zeroing; // (every write of this segment has landed: runWriter waited for them)
+    await this.zeroing; // (writes are synchronous: none of this segment's is still going on)
     // Cut back to the records (durably) before the next segment exists: only the last segment may
     // end in anything but whole records.
     await this.fh.truncate(this.size);
@@ -347,19 +328,30 @@ export class LocalCommandLog implements CommandLog {
     if (removed) await fsyncDir(this.dir);
   }
 
-  private fail(err: unknown): void {
-    if (this.fatalError) return;
-    const error = err instanceof Error ? err : new Error(String(err));
-    this.fatalError = error;
-    const reason = `command log failed: ${error.message}`;
-    for (const f of this.flights.splice(0)) for (const e of f.entries) e.reject(new OutcomeUnknownError(reason));
-    for (const p of this.pending.splice(0)) p.reject(new OutcomeUnknownError(reason));
-    for (const e of this.toApply.splice(0)) e.reject(new OutcomeUnknownError(reason));
-    this.onFatal(error);
+  /** Fails the log for good; `writing` are the entries of a write that did not return. */
+  private fail(err: unknown, writing: readonly Entry[] = []): void {
+    if (!this.fatalError) {
+      this.fatalError = err instanceof Error ? err : new Error(String(err));
+      for (const p of this.pending.splice(0)) p.reject(this.outcomeUnknown());
+      for (const e of this.toApply.splice(0)) e.reject(this.outcomeUnknown());
+      this.onFatal(this.fatalError);
+    }
+    for (const e of writing) e.reject(this.outcomeUnknown());
+  }
+
+  /** After a fatal error: rejects `entries` (numbered, not written) and says so. */
+  private failed(entries: readonly Entry[]): boolean {
+    if (!this.fatalError) return false;
+    for (const e of entries) e.reject(this.outcomeUnknown());
+    return true;
+  }
+
+  private outcomeUnknown(): OutcomeUnknownError {
+    return new OutcomeUnknownError(`command log failed: ${this.fatalError?.message ?? 'unknown error'}`);
   }
 
   private maybeIdle(): void {
-    if (this.writing || this.applying) return;
+    if (this.writeTurn || this.applying) return;
     if (!this.fatalError && (this.pending.length || this.toApply.length)) return;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }

@@ -370,10 +370,10 @@ export class MailStore extends MirrorReader implements StoreReader {
 
   /**
    * Optional hint from a log: the entry at `index` will be applied with exactly this command, so
-   * its message file may be written now, while the log makes the entry durable and earlier entries
-   * are applied (message-staging.ts). Never changes any outcome. Call it only once no other command
-   * can ever be applied at `index` by this process: LocalCommandLog as soon as it numbers an entry
-   * (a crash before the entry is durable empties the staging area); a Raft driver only for
+   * its message file may be written now, into a file made ahead, while earlier entries are applied
+   * (message-staging.ts). Never changes any outcome. Call it only once no other command can ever be
+   * applied at `index` by this process: LocalCommandLog once the entry's write has returned (a crash
+   * before the entry is durable would empty the staging area anyway); a Raft driver only for
    * committed entries, never for one a new leader could still overwrite.
    */
   prepare(index: number, command: Command): void {

@@ -1,8 +1,8 @@
 /**
  * Message bytes written ahead of apply(). Once a log has numbered an entry for good, its bytes and
  * its index are known before its turn to be applied comes, so the file can be written (not
- * synced: see file-plan.ts) while the log is still making the entry durable and earlier entries
- * are being applied. A small message is written at once, on the event loop (durable-fs.ts,
+ * synced: see file-plan.ts) while earlier entries are being applied (or, from a Raft driver, while
+ * the log makes later entries durable). A small message is written at once, on the event loop (durable-fs.ts,
  * writeSmallFileUnsyncedSync), into a spare file a worker made ahead (spare-files.ts) when one is
  * ready; a big one from libuv's pool, a few at a time. apply() then only renames (or links) the
  * staged file into place, exactly as it would its own tmp/ file: a thread-pool round trip instead
