@@ -46,3 +46,18 @@ export class NetnsTimeoutError extends Error {
     super(`${what}: not within ${timeoutMs} ms`);
   }
 }
+
+/**
+ * A wait that assumed a member stays leader found it is not any more: leadership moved without the
+ * test moving it (a lease that ran out, an election). Said at once, with what each member reported,
+ * instead of waiting out the timeout for something that can no longer happen.
+ */
+export class LeadershipMovedError extends Error {
+  override readonly name = 'LeadershipMovedError';
+  constructor(
+    readonly expectedLeader: string,
+    readonly seen: string,
+  ) {
+    super(`${expectedLeader} is no longer the leader, though nothing in the test moved leadership (${seen})`);
+  }
+}

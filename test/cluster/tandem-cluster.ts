@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callAdmin, adminTarget } from '../../apps/cli/src/admin-client.js';
 import { NetnsHarness, type HostName } from './netns-harness.js';
-import { NetnsTimeoutError } from './netns-errors.js';
+import { LeadershipMovedError, NetnsTimeoutError } from './netns-errors.js';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const tandemd = join(repoRoot, 'apps/server/bin/tandemd.mjs');
@@ -188,12 +188,19 @@ export class TandemCluster {
     throw new NetnsTimeoutError(`a serving leader${options.not ? ` other than ${options.not}` : ''} (last seen ${last})`, timeoutMs);
   }
 
-  /** Waits until `id` has applied everything the leader committed (and the leader sees it caught up). */
+  /**
+   * Waits until `id` has applied everything the leader committed (and the leader sees it caught up).
+   * Throws LeadershipMovedError at once if `leader` stops being the leader meanwhile.
+   */
   async waitForCaughtUp(id: MemberId, leader: MemberId, timeoutMs = 30_000): Promise<void> {
     const deadline = monoNowMs() + timeoutMs;
     let last = '';
     while (monoNowMs() < deadline) {
       const [l, m] = await Promise.all([this.member(leader), this.member(id).catch(() => undefined)]);
+      if (l.raftRole !== 'leader') {
+        const seen = [l, m].filter((r) => r !== undefined).map((r) => `${r.id}: ${r.raftRole} in term ${r.term}, leader ${r.leader ?? 'unknown'}`).join('; ');
+        throw new LeadershipMovedError(leader, seen);
+      }
       if (m && l.commitIndex !== undefined && m.appliedIndex === l.commitIndex && (l.peers?.[id]?.lagEntries ?? 1) === 0) return;
       last = `leader commit ${l.commitIndex}, ${id} applied ${m?.appliedIndex}`;
       await sleep(100);
