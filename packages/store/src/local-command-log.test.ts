@@ -224,6 +224,32 @@ test('nothing is applied before its write has returned', () => withDir('durable-
   await closeNode(node);
 }));
 
+test('a short write is carried on from where it stopped; a reopen reads every record whole', () => withDir('short', async (dir) => {
+  const node = await openNode(dir);
+  await setup(node);
+  // The first write of the group stops after 100 bytes (as a write may), mid-record.
+  const internals = node.log as unknown as { writeAt: (buffers: Buffer[], position: number) => number };
+  const real = internals.writeAt;
+  const calls: number[] = [];
+  internals.writeAt = (buffers, position) => {
+    calls.push(position);
+    if (calls.length > 1) return real(buffers, position);
+    return real([Buffer.concat(buffers).subarray(0, 100)], position);
+  };
+  const fsyncsBefore = node.log.stats().fsyncs;
+  const results = await Promise.all([0, 1, 2].map((n) => node.log.propose(at(deliverCommand(n, user)))));
+  internals.writeAt = real;
+  assert.ok(results.every((r) => r.ok));
+  assert.equal(calls.length, 2, 'the rest of the group in a second write');
+  assert.equal(calls[1]! - calls[0]!, 100, 'from exactly where the first stopped');
+  assert.equal(node.log.stats().fsyncs - fsyncsBefore, 2);
+  await closeNode(node);
+  const reopened = await openNode(dir);
+  assert.equal(reopened.log.lastIndex, 5);
+  assert.deepEqual(reopened.store.listMessages(user, 'INBOX').map((m) => m.uid), [1, 2, 3]);
+  await closeNode(reopened);
+}));
+
 test('an fsync error is fatal at once: no retry, waiting proposals get OutcomeUnknownError', () => withDir('eio', async (dir) => {
   const node = await openNode(dir);
   await setup(node);
