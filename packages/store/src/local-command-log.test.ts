@@ -45,6 +45,19 @@ async function withDir(prefix: string, fn: (dir: string) => Promise<void>): Prom
   try { await fn(tmp.dir); } finally { await tmp.remove(); }
 }
 
+type WriteAt = (buffers: Buffer[], position: number) => number;
+
+/**
+ * Puts `write` in place of the log's synchronous segment write (reaching into the log on purpose);
+ * it gets the real one to call. Returns what puts the real one back.
+ */
+function interceptWrites(log: LocalCommandLog, write: (buffers: Buffer[], position: number, real: WriteAt) => number): () => void {
+  const internals = log as unknown as { writeAt: WriteAt };
+  const real = internals.writeAt;
+  internals.writeAt = (buffers, position) => write(buffers, position, real);
+  return () => { internals.writeAt = real; };
+}
+
 test('100 concurrent proposals share one fsync and are applied in proposal order', () => withDir('group', async (dir) => {
   const node = await openNode(dir);
   await setup(node);
@@ -180,12 +193,10 @@ test('a proposal made during a write goes into the next group, which is written 
   await setup(node);
   // Watch every synchronous write, and propose from inside the first one, as a message arriving
   // while the disk works would be proposed right after it (reaching into the log on purpose).
-  const internals = node.log as unknown as { writeAt: (buffers: Buffer[], position: number) => number };
-  const real = internals.writeAt;
   const writes: Array<{ records: number; duringAnother: boolean }> = [];
   const late: Array<Promise<ApplyResult>> = [];
   let writing = false;
-  internals.writeAt = (buffers, position) => {
+  const restore = interceptWrites(node.log, (buffers, position, real) => {
     writes.push({ records: buffers.length / 2, duringAnother: writing }); // encodeRecord: a head and the command
     writing = true;
     try {
@@ -194,12 +205,12 @@ test('a proposal made during a write goes into the next group, which is written 
     } finally {
       writing = false;
     }
-  };
+  });
   const early = [0, 1, 2].map((n) => node.log.propose(at(deliverCommand(n, user))));
   const results = await Promise.all(early);
   assert.equal(late.length, 2, 'proposed during the first write');
   results.push(...await Promise.all(late));
-  internals.writeAt = real;
+  restore();
   assert.deepEqual(writes, [{ records: 3, duringAnother: false }, { records: 2, duringAnother: false }],
     'one write for the three proposals made together, then one for the two made during it');
   assert.deepEqual(results.map((r) => r.index), [3, 4, 5, 6, 7]);
@@ -211,15 +222,13 @@ test('a proposal made during a write goes into the next group, which is written 
 test('nothing is applied before its write has returned', () => withDir('durable-first', async (dir) => {
   const node = await openNode(dir);
   await setup(node);
-  const internals = node.log as unknown as { writeAt: (buffers: Buffer[], position: number) => number };
-  const real = internals.writeAt;
   const seen: number[] = [];
-  internals.writeAt = (buffers, position) => {
+  const restore = interceptWrites(node.log, (buffers, position, real) => {
     seen.push(node.store.listMessages(user, 'INBOX').length);
     return real(buffers, position);
-  };
+  });
   for (let n = 0; n < 3; n++) await node.log.propose(at(deliverCommand(n, user)));
-  internals.writeAt = real;
+  restore();
   assert.deepEqual(seen, [0, 1, 2]);
   await closeNode(node);
 }));
@@ -228,17 +237,15 @@ test('a short write is carried on from where it stopped; a reopen reads every re
   const node = await openNode(dir);
   await setup(node);
   // The first write of the group stops after 100 bytes (as a write may), mid-record.
-  const internals = node.log as unknown as { writeAt: (buffers: Buffer[], position: number) => number };
-  const real = internals.writeAt;
   const calls: number[] = [];
-  internals.writeAt = (buffers, position) => {
+  const restore = interceptWrites(node.log, (buffers, position, real) => {
     calls.push(position);
     if (calls.length > 1) return real(buffers, position);
     return real([Buffer.concat(buffers).subarray(0, 100)], position);
-  };
+  });
   const fsyncsBefore = node.log.stats().fsyncs;
   const results = await Promise.all([0, 1, 2].map((n) => node.log.propose(at(deliverCommand(n, user)))));
-  internals.writeAt = real;
+  restore();
   assert.ok(results.every((r) => r.ok));
   assert.equal(calls.length, 2, 'the rest of the group in a second write');
   assert.equal(calls[1]! - calls[0]!, 100, 'from exactly where the first stopped');
@@ -254,16 +261,14 @@ test('an fsync error is fatal at once: no retry, waiting proposals get OutcomeUn
   const node = await openNode(dir);
   await setup(node);
   // Make the synchronous (O_DSYNC) write fail, as a dying disk would (reaching into the log on purpose).
-  const internals = node.log as unknown as { writeAt: (buffers: Buffer[], position: number) => number };
-  const real = internals.writeAt;
   let writeCalls = 0;
-  internals.writeAt = () => { writeCalls++; throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }); };
+  const restore = interceptWrites(node.log, () => { writeCalls++; throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }); });
   const settled = await Promise.allSettled([0, 1, 2].map((n) => node.log.propose(at(deliverCommand(n, user)))));
   assert.ok(settled.every((s) => s.status === 'rejected' && s.reason instanceof OutcomeUnknownError));
   assert.equal(writeCalls, 1);
   assert.deepEqual(node.fatal.map((e) => e.message), ['EIO: i/o error, write']);
   assert.deepEqual(node.store.listMessages(user, 'INBOX'), [], 'nothing is applied without a successful synchronous write');
   await assert.rejects(node.log.propose(at(deliverCommand(3, user))), LogClosedError);
-  internals.writeAt = real;
+  restore();
   await closeNode(node);
 }));
