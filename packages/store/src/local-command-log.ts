@@ -12,7 +12,7 @@
  *     on purpose: what this thread does next for these entries (apply them) has to wait for it
  *     anyway, and a write handed to libuv's pool costs two thread wake-ups besides, which on the
  *     small VMs measured doubled the time a write took to come back (0.47 against 0.20 ms at the
- *     median; docs/architecture.md, "Threads"). Proposals that arrive meanwhile queue up and form
+ *     median; docs/architecture.md, "Durability: the log, then checkpoints"). Proposals that arrive meanwhile queue up and form
  *     the next group. Entries go to the applier in log order once their write returned. A crash
  *     can leave a torn record at the end: recovery stops at the first bad record, and nothing
  *     after it was ever acknowledged. The segment is zero-filled (and synced) a little ahead of
@@ -20,10 +20,11 @@
  *     no metadata update and takes about half as long as one that grows the file
  *     (limits.commandLogZeroFillBytes).
  *  3. The applier applies entries strictly in log order (all that are waiting, as one
- *     MailStore.applyBatch) and resolves each proposal with its ApplyResult. While it applies, the
- *     writer already makes the next group durable. The store does not fsync what it applies: the
- *     log entry is what makes a change durable (docs/architecture.md, "Durability: the log, then
- *     checkpoints"), and the store's checkpoints make it durable in the store later.
+ *     MailStore.applyBatch) and resolves each proposal with its ApplyResult. While an apply waits
+ *     (on a staged file, a checkpoint), the next group's write can run. The store does not fsync
+ *     what it applies: the log entry is what makes a change durable (docs/architecture.md,
+ *     "Durability: the log, then checkpoints"), and the store's checkpoints make it durable in the
+ *     store later.
  *  Any write or fsync error is fatal: after a failed fsync the kernel may have dropped the dirty
  *  pages, so retrying could report durable what is not. Every waiting proposal is rejected with
  *  OutcomeUnknownError and `onFatal` is called (by default the process crashes; a restart
@@ -92,8 +93,8 @@ export class LocalCommandLog implements CommandLog {
   /** The index the next group starts at. */
   private nextIndex: number;
   private readonly toApply: Entry[] = [];
-  /** The next group's write is due (a setImmediate), or running (it may wait for a rotation or the zero fill). */
-  private writeTurn: 'due' | 'writing' | undefined;
+  /** A group's write is scheduled (setImmediate) or running (it may wait for a rotation or the zero fill). */
+  private writeTurn = false;
   /**
    * Writes the records at `position` of the current segment; returns the bytes written (O_DSYNC:
    * durable once it returns). A field, so a test can make the disk fail.
@@ -186,14 +187,13 @@ export class LocalCommandLog implements CommandLog {
   /** Makes the next group's write due, unless it is already (or no proposal waits). */
   private scheduleWrite(): void {
     if (this.writeTurn || this.pending.length === 0 || this.fatalError) return;
-    this.writeTurn = 'due';
+    this.writeTurn = true;
     // After the poll phase: every proposal whose message or data is already here joins this group.
     setImmediate(() => void this.writeGroup());
   }
 
   /** Numbers the waiting proposals and makes them durable with one synchronous write. */
   private async writeGroup(): Promise<void> {
-    this.writeTurn = 'writing';
     try {
       if (this.fatalError || this.pending.length === 0) return;
       if (this.size >= this.segmentBytesMax) await this.rotate();
@@ -204,7 +204,11 @@ export class LocalCommandLog implements CommandLog {
       const total = buffers.reduce((n, b) => n + b.length, 0);
       // Never under the zero fill: a write reaching into the stretch being filled waits for it.
       if (this.size + total > this.zeroedEnd) await this.zeroing;
-      if (this.failed(entries)) return; // the zero fill failed meanwhile
+      const failedMeanwhile = this.fatalError as Error | undefined; // (the zero fill can fail during the wait)
+      if (failedMeanwhile) {
+        this.fail(failedMeanwhile, entries);
+        return;
+      }
       try {
         this.writeSynced(buffers, total, this.size);
       } catch (err) {
@@ -223,7 +227,7 @@ export class LocalCommandLog implements CommandLog {
     } catch (err) {
       this.fail(err);
     } finally {
-      this.writeTurn = undefined;
+      this.writeTurn = false;
       this.scheduleWrite();
       this.maybeIdle();
     }
@@ -328,7 +332,7 @@ export class LocalCommandLog implements CommandLog {
     if (removed) await fsyncDir(this.dir);
   }
 
-  /** Fails the log for good; `writing` are the entries of a write that did not return. */
+  /** Fails the log for good; `writing`: numbered entries that are in no queue (their write failed or never ran). */
   private fail(err: unknown, writing: readonly Entry[] = []): void {
     if (!this.fatalError) {
       this.fatalError = err instanceof Error ? err : new Error(String(err));
@@ -337,13 +341,6 @@ export class LocalCommandLog implements CommandLog {
       this.onFatal(this.fatalError);
     }
     for (const e of writing) e.reject(this.outcomeUnknown());
-  }
-
-  /** After a fatal error: rejects `entries` (numbered, not written) and says so. */
-  private failed(entries: readonly Entry[]): boolean {
-    if (!this.fatalError) return false;
-    for (const e of entries) e.reject(this.outcomeUnknown());
-    return true;
   }
 
   private outcomeUnknown(): OutcomeUnknownError {
