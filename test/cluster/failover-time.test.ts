@@ -22,7 +22,7 @@ async function firstAckAfterOutage(load: LoadRun, killAtMs: number, timeoutMs: n
     const firstFailure = load.events.find((e) => e.t === 'retry' && e.atMs! >= killAtMs);
     const ack = firstFailure && load.events.find((e) => e.t === 'ack' && e.atMs! > firstFailure.atMs!);
     if (ack) return ack.atMs! - killAtMs;
-    if (monoNowMs() > deadline) throw new Error(`no 250 within ${timeoutMs} ms of the kill`);
+    if (monoNowMs() > deadline) throw new Error(`no 250 within ${timeoutMs} ms of the kill; the client saw ${load.describeSince(killAtMs)}`);
     await sleep(10);
   }
 }

@@ -279,6 +279,21 @@ export class LoadRun {
       });
       child.once('exit', (code) => reject(new Error(`smtp-load exited (${code}) without finishing: ${this.stderr.slice(-1000)}`)));
     });
+    // A test that fails before it awaits the end stops the client: that end is no second failure.
+    this.done.catch(() => undefined);
+  }
+
+  /** What the client saw from `fromMs` on, for a failure message: each retry reason with its count and first time. */
+  describeSince(fromMs: number): string {
+    const since = this.events.filter((e) => e.atMs !== undefined && e.atMs >= fromMs);
+    const reasons = new Map<string, { count: number; firstMs: number }>();
+    for (const e of since.filter((e) => e.t === 'retry')) {
+      const seen = reasons.get(e.why ?? '?') ?? { count: 0, firstMs: e.atMs! - fromMs };
+      reasons.set(e.why ?? '?', { ...seen, count: seen.count + 1 });
+    }
+    const acks = since.filter((e) => e.t === 'ack').length;
+    const retries = [...reasons].map(([why, r]) => `${r.count} × "${why}" (first at +${Math.round(r.firstMs)} ms)`).join('; ');
+    return `${acks} acknowledgements, retries: ${retries || 'none'}`;
   }
 
   acked(): Set<number> {
