@@ -83,6 +83,7 @@ test(`failover time over ${kills} leader kills, and a planned transfer`, async (
     assert.ok(max <= 5_000, `max ${max} ms ≤ 5 s`);
     assert.ok(outageMs <= 1_000, `planned transfer: ${outageMs} ms without service ≤ 1 s`);
   } catch (err) {
+    t.diagnostic(await c.networkState());
     t.diagnostic(c.logTails());
     throw err;
   }

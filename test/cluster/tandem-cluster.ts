@@ -230,6 +230,21 @@ export class TandemCluster {
     return JSON.parse(stdout) as ImapCheckResult;
   }
 
+  /**
+   * Who holds which address, and where the client's ARP cache sends the VIP (for failure messages:
+   * a failover that clients do not see is told apart from one that did not happen).
+   */
+  async networkState(): Promise<string> {
+    const show = async (host: HostName, args: string[]): Promise<string> => {
+      const r = await this.harness.exec(host, 'ip', args, { allowFailure: true, timeoutMs: 5_000 }).catch((err: Error) => ({ stdout: err.message }));
+      return `${host}$ ip ${args.join(' ')}\n${r.stdout.trim()}`;
+    };
+    const parts = [];
+    for (const host of ['a', 'b', 'w'] as HostName[]) parts.push(await show(host, ['-br', 'addr', 'show']), await show(host, ['-br', 'link', 'show']));
+    parts.push(await show('c', ['neigh', 'show']));
+    return parts.join('\n');
+  }
+
   /** The last lines of each member's log (for failure messages). */
   logTails(lines = 25): string {
     return memberIds.map((id) => {
