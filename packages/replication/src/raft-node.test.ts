@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@tandem/testkit';
 import { RaftNode, type RaftNodeOptions, type StateMachine } from './raft-node.js';
 import { NotLeaderError, ProposalRejectedError, TimeoutError } from './errors.js';
 import { replicationLimits } from './replication-limits.js';
@@ -13,13 +13,6 @@ import { FileLogStore } from './file-log-store.js';
 const secret = Buffer.from('raft-node test cluster secret 0123');
 const host = '127.0.0.1';
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, host, () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** A list of strings: apply appends and returns the new length; snapshots are JSON files. */
 class ListMachine implements StateMachine<number> {

@@ -17,3 +17,4 @@ export type { SimulationOptions, SimulationResult, SimulationStats } from './sim
 export { runSeeds } from './run-seeds.js';
 export type { SeedsReport } from './run-seeds.js';
 export { mulberry32 } from './mulberry32.js';
+export { freePort, freePorts } from './free-ports.js';

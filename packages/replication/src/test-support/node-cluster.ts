@@ -1,9 +1,9 @@
 // Test support: RaftNode members on loopback with in-thread engines, each behind a DiskGate that can
 // slow, stall or fail its log fsyncs (EngineSeams), and a list state machine that records every value.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@tandem/testkit';
 import { checkRecord } from '../log-record.js';
 import { RaftNode, type RaftNodeOptions, type StateMachine } from '../raft-node.js';
 
@@ -166,10 +166,3 @@ export async function waitFor(check: () => boolean, what: string, timeoutMs = 50
   }
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, host, () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
