@@ -305,3 +305,27 @@ test('a proposal over the entry size limit (config raftEntryBytesMax) is rejecte
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('prepare() hears of every committed entry before its apply, and only of entries that will be applied', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-node-prepare-'));
+  const events: string[] = [];
+  const machine: StateMachine<number> = {
+    apply: (entry) => { events.push(`apply ${entry.index}`); return entry.index; },
+    prepare: (entry) => { events.push(`prepare ${entry.index}`); },
+  };
+  const node = await RaftNode.start<number>({ id: 'solo', dataDir: dir, listen: { host, port: 0 }, peers: {}, secret, stateMachine: machine });
+  try {
+    await waitFor(() => node.status().role === 'leader', 'a single voter leads');
+    const indexes = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((x) => node.propose(Buffer.from(x))));
+    const applied = events.filter((e) => e.startsWith('apply ')).map((e) => Number(e.slice(6)));
+    const prepared = events.filter((e) => e.startsWith('prepare ')).map((e) => Number(e.slice(8)));
+    assert.deepEqual(applied, indexes, 'the proposals were applied, in order');
+    assert.deepEqual(prepared, applied, 'prepared exactly what was applied (not the leader\'s empty entry), once each');
+    for (const index of applied) {
+      assert.ok(events.indexOf(`prepare ${index}`) < events.indexOf(`apply ${index}`), `entry ${index} was prepared before it was applied`);
+    }
+  } finally {
+    await node.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

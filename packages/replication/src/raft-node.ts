@@ -36,6 +36,12 @@ export interface CommittedEntry {
 export interface StateMachine<R> {
   /** Applies one committed entry; deterministic (DESIGN §3). A throw is fatal: an entry cannot be skipped. */
   apply(entry: CommittedEntry): Promise<R> | R;
+  /**
+   * A hint, called for every entry of a run of committed entries before the first of them is
+   * applied: it will be applied, exactly as it is, after those before it. Work done here must not
+   * change any result (e.g. writing a message file early). Optional.
+   */
+  prepare?(entry: CommittedEntry): void;
   /** Writes the whole state, as of the last applied entry, to a new file at `path`. */
   snapshot?(path: string): Promise<void>;
   /** Replaces the whole state with the snapshot file at `path`, taken at `index`. */
@@ -323,9 +329,11 @@ export class RaftNode<R = unknown> {
   private async run(task: Task): Promise<void> {
     const sm = this.options.stateMachine;
     if (task.kind === 'apply') {
+      const applies = (e: CommittedEntry): boolean => e.index > this.appliedIndex && e.type === 'normal' && e.data.byteLength > 0;
+      if (sm?.prepare) for (const e of task.entries) if (applies(e)) sm.prepare(e);
       for (const e of task.entries) {
         if (e.index <= this.appliedIndex) continue;
-        if (e.type === 'normal' && e.data.byteLength > 0) this.onApplied(e, await sm!.apply(e));
+        if (applies(e)) this.onApplied(e, await sm!.apply(e));
         else if (e.type === 'confChange') this.confTracker.onApplied(e.index, e.term, e.index);
         this.appliedIndex = e.index;
       }
