@@ -160,6 +160,12 @@ export const limits = {
    * group bigger than the filled part): that write grows the file, which is only slower.
    */
   commandLogZeroFillBytes: 4 * 1024 * 1024,
+  /**
+   * Command log: a group up to this size is written synchronously on the store's thread (the
+   * acknowledgements' fastest path); a bigger one (large messages) through libuv's pool, so that the
+   * thread — IMAP, the admin API — is not held while megabytes reach the disk.
+   */
+  commandLogSyncWriteBytesMax: 1024 * 1024,
   /** Command log: bytes written by one group commit (one fsync); the rest waits for the next group. */
   commandLogGroupBytesMax: 16 * 1024 * 1024,
   /**

@@ -46,6 +46,7 @@ async function withDir(prefix: string, fn: (dir: string) => Promise<void>): Prom
 }
 
 type WriteAt = (buffers: Buffer[], position: number) => number;
+type WriteAtInPool = (buffers: Buffer[], position: number) => Promise<number>;
 
 /**
  * Puts `write` in place of the log's synchronous segment write (reaching into the log on purpose);
@@ -56,6 +57,14 @@ function interceptWrites(log: LocalCommandLog, write: (buffers: Buffer[], positi
   const real = internals.writeAt;
   internals.writeAt = (buffers, position) => write(buffers, position, real);
   return () => { internals.writeAt = real; };
+}
+
+/** The same for the write through libuv's pool (groups over limits.commandLogSyncWriteBytesMax). */
+function interceptPoolWrites(log: LocalCommandLog, write: (buffers: Buffer[], position: number, real: WriteAtInPool) => Promise<number>): () => void {
+  const internals = log as unknown as { writeAtInPool: WriteAtInPool };
+  const real = internals.writeAtInPool;
+  internals.writeAtInPool = (buffers, position) => write(buffers, position, real);
+  return () => { internals.writeAtInPool = real; };
 }
 
 test('100 concurrent proposals share one fsync and are applied in proposal order', () => withDir('group', async (dir) => {
@@ -254,6 +263,34 @@ test('a short write is carried on from where it stopped; a reopen reads every re
   const reopened = await openNode(dir);
   assert.equal(reopened.log.lastIndex, 5);
   assert.deepEqual(reopened.store.listMessages(user, 'INBOX').map((m) => m.uid), [1, 2, 3]);
+  await closeNode(reopened);
+}));
+
+test('a group over commandLogSyncWriteBytesMax is written through the pool, a small one on the store\'s thread; both read back whole', () => withDir('big', async (dir) => {
+  const node = await openNode(dir);
+  await setup(node);
+  const [onThread, inPool] = [[] as number[], [] as number[]];
+  const restoreThread = interceptWrites(node.log, (buffers, position, real) => {
+    onThread.push(buffers.reduce((n, b) => n + b.length, 0));
+    return real(buffers, position);
+  });
+  const restorePool = interceptPoolWrites(node.log, (buffers, position, real) => {
+    inPool.push(buffers.reduce((n, b) => n + b.length, 0));
+    return real(buffers, position);
+  });
+  const big = 'x'.repeat(limits.commandLogSyncWriteBytesMax + 1024);
+  const small = await node.log.propose(at(deliverCommand(0, user)));
+  const large = await node.log.propose(at(deliverCommand(1, user, 'INBOX', { body: `Subject: big\r\n\r\n${big}\r\n` })));
+  restoreThread();
+  restorePool();
+  assert.ok(small.ok && large.ok);
+  assert.equal(onThread.length, 1, 'the small group on the thread');
+  assert.ok(onThread[0]! <= limits.commandLogSyncWriteBytesMax);
+  assert.equal(inPool.length, 1, 'the big group through the pool');
+  assert.ok(inPool[0]! > limits.commandLogSyncWriteBytesMax);
+  await closeNode(node);
+  const reopened = await openNode(dir);
+  assert.equal(reopened.store.listMessages(user, 'INBOX').length, 2, 'both records read back whole');
   await closeNode(reopened);
 }));
 

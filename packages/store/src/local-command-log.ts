@@ -6,19 +6,20 @@
  *  1. propose() encodes the command and queues it (bounded: limits.proposalsPendingMax).
  *  2. Once per turn of the event loop (setImmediate, so after every proposal already waiting on a
  *     socket or a message port has been made), the writer takes everything queued (up to
- *     limits.commandLogGroupBytesMax), gives each entry the next log index, and appends the
- *     records with ONE write to a segment opened O_DSYNC: the write returns once the group is on
- *     disk, as write + fdatasync would (group commit). The write is synchronous, on this thread,
- *     on purpose: what this thread does next for these entries (apply them) has to wait for it
- *     anyway, and a write handed to libuv's pool costs two thread wake-ups besides, which on the
- *     small VMs measured doubled the time a write took to come back (0.47 against 0.20 ms at the
- *     median; docs/architecture.md, "Durability: the log, then checkpoints"). Proposals that arrive meanwhile queue up and form
- *     the next group. Entries go to the applier in log order once their write returned. A crash
- *     can leave a torn record at the end: recovery stops at the first bad record, and nothing
- *     after it was ever acknowledged. The segment is zero-filled (and synced) a little ahead of
- *     the writes, in the background: a synchronous write over blocks the file already has needs
- *     no metadata update and takes about half as long as one that grows the file
- *     (limits.commandLogZeroFillBytes).
+ *     limits.commandLogGroupBytesMax), gives each entry the next log index, and appends the records
+ *     with ONE write to a segment opened O_DSYNC: the write returns once the group is on disk, as
+ *     write + fdatasync would (group commit). The write is synchronous, on this thread, on purpose:
+ *     what this thread does next for these entries (apply them) has to wait for it anyway, and a
+ *     write handed to libuv's pool costs two thread wake-ups besides, which on the small VMs
+ *     measured doubled the time a write took to come back (0.47 against 0.20 ms at the median;
+ *     docs/architecture.md, "Durability: the log, then checkpoints"). Only a group over
+ *     limits.commandLogSyncWriteBytesMax (large messages) goes through the pool, so that the thread
+ *     is not held for the megabytes. Proposals that arrive meanwhile queue up and form the next
+ *     group. Entries go to the applier in log order once their write returned. A crash can leave a
+ *     torn record at the end: recovery stops at the first bad record, and nothing after it was ever
+ *     acknowledged. The segment is zero-filled (and synced) a little ahead of the writes, in the
+ *     background: a synchronous write over blocks the file already has needs no metadata update and
+ *     takes about half as long as one that grows the file (limits.commandLogZeroFillBytes).
  *  3. The applier applies entries strictly in log order (all that are waiting, as one
  *     MailStore.applyBatch) and resolves each proposal with its ApplyResult. While an apply waits
  *     (on a staged file, a checkpoint), the next group's write can run. The store does not fsync
@@ -97,9 +98,11 @@ export class LocalCommandLog implements CommandLog {
   private writeTurn = false;
   /**
    * Writes the records at `position` of the current segment; returns the bytes written (O_DSYNC:
-   * durable once it returns). A field, so a test can make the disk fail.
+   * durable once it returns). Fields, so a test can make the disk fail: writeAt on this thread,
+   * writeAtInPool through libuv's pool (groups over limits.commandLogSyncWriteBytesMax).
    */
   private writeAt = (buffers: Buffer[], position: number): number => writevSync(this.fh.fd, buffers, position);
+  private writeAtInPool = async (buffers: Buffer[], position: number): Promise<number> => (await this.fh.writev(buffers, position)).bytesWritten;
   private applying = false;
   private closed = false;
   /** The background compaction in progress, if any. */
@@ -210,7 +213,7 @@ export class LocalCommandLog implements CommandLog {
         return;
       }
       try {
-        this.writeSynced(buffers, total, this.size);
+        await this.writeSynced(buffers, total, this.size);
       } catch (err) {
         this.fail(err, entries); // maybe on disk, maybe not: outcome unknown
         return;
@@ -252,10 +255,16 @@ export class LocalCommandLog implements CommandLog {
     })().catch((err: unknown) => this.fail(err)).finally(() => { this.zeroing = undefined; });
   }
 
-  /** Writes the records at `offset` of the segment; O_DSYNC: durable when it returns. */
-  private writeSynced(buffers: Buffer[], total: number, offset: number): void {
+  /**
+   * Writes the records at `offset` of the segment; O_DSYNC: durable when it resolves. A big group
+   * (limits.commandLogSyncWriteBytesMax: large messages) goes through the pool, so this thread
+   * keeps serving while megabytes reach the disk; the next group waits for it either way.
+   */
+  private async writeSynced(buffers: Buffer[], total: number, offset: number): Promise<void> {
+    const here = total <= limits.commandLogSyncWriteBytesMax;
     for (let written = 0; written < total;) {
-      written += this.writeAt(sliceBuffers(buffers, written), offset + written);
+      const rest = sliceBuffers(buffers, written);
+      written += here ? this.writeAt(rest, offset + written) : await this.writeAtInPool(rest, offset + written);
       this.counters.fsyncs++;
     }
   }
