@@ -45,6 +45,11 @@ export class MailServices {
     });
   }
 
+  /** Starts the SMTP sessions' thread now if it is not running yet (see intake-thread.ts). */
+  warmUp(): void {
+    this.smtp.warmUp();
+  }
+
   get open(): boolean { return this.imap !== undefined; }
 
   get deliveriesInFlight(): number { return this.smtp.deliveriesInFlight; }

@@ -133,6 +133,15 @@ export class TandemDaemon {
     services = new MailServices({ config, store, commandLog, tls, logger, metrics });
     const started = services;
     closers.push(() => started.stop()); // (closers run last first: before the member stops)
+    // The SMTP sessions' thread starts once this member has caught up with a leader (its modules
+    // then load while nothing is asked of it), or limits.smtpThreadWarmUpDelayMs after start,
+    // whichever comes first: a planned transfer or a failover soon after a restart finds it ready.
+    const stopWatchingCatchUp = member.node.onStatus((s) => {
+      if (s.role !== 'follower' || s.leader === null || s.appliedIndex < s.commitIndex) return;
+      stopWatchingCatchUp();
+      started.warmUp();
+    });
+    closers.push(async () => { stopWatchingCatchUp(); });
     metrics.setSource(memberMetricsSource(member, services));
     const mailServices = services;
     await startAdminAndMetrics(config, logger, closers, metrics, member, store, commandLog, () => ({

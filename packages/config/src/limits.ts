@@ -12,7 +12,7 @@ export const limits = {
    * known recipient's RCPT needs no round trip to the store's thread. Reached: it starts over.
    */
   smtpAcceptedRecipientsMax: 10_000,
-  /** SMTP: a cluster member starts its SMTP sessions' thread this long after it starts (intake-thread.ts). */
+  /** SMTP: a cluster member starts its SMTP sessions' thread this long after it starts, if it has not caught up with a leader sooner (intake-thread.ts). */
   smtpThreadWarmUpDelayMs: 5_000,
   /**
    * SMTP: longest command line (RFC 5321 §4.5.3.1.4 allows 512 octets, we allow some slack for AUTH

@@ -20,9 +20,12 @@
  *
  * One thread serves every opening of the listeners (a cluster member opens them each time it leads),
  * so a failover does not wait for a thread to load its modules; each opening makes new servers. A
- * member starts it a few seconds after it starts itself (`warmUpAfterMs`), not at once: loading
+ * member starts it once it has caught up with a leader (warmUp(), from the daemon), or a few
+ * seconds after it starts itself (`warmUpAfterMs`) if that comes first, not at once: loading
  * modules is a burst of CPU, and a member restarting beside a leader under load should not add a
- * third such burst (with its Raft thread and its main thread) to the moment it catches up.
+ * third such burst (with its Raft thread and its main thread) to the moment it catches up. Not
+ * later either: a planned transfer to a member whose thread was still loading left clients without
+ * service for over a second (the failover test's limit).
  * A thread that dies is fatal (`onFailure`): the listeners died with it.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
