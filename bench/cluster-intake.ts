@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { freePort, repoRoot, runSmtpLoad, spawnReading, summary, type RunResult } from './lib/smtp-load.js';
+import { freePorts } from '@tandem/testkit';
+import { repoRoot, runSmtpLoad, spawnReading, summary, type RunResult } from './lib/smtp-load.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,7 +30,7 @@ const { values } = parseArgs({
 
 async function singleNode(clients: number, perClient: number, sizeBytes: number): Promise<RunResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
-  const ports = await Promise.all(Array.from({ length: 5 }, freePort));
+  const ports = await freePorts(5);
   const tandemd = await spawnReading([
     'apps/server/src/main.ts', '--dev', '--data-dir', dataDir, '--smtp-port', String(ports[0]), '--submission-port', String(ports[1]),
     '--submissions-port', String(ports[2]), '--imap-port', String(ports[3]), '--imaps-port', String(ports[4]),

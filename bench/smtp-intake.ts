@@ -22,8 +22,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SMTPServer } from 'smtp-server';
+import { freePort, freePorts } from '@tandem/testkit';
 import { summarizeCpuProfiles } from './lib/imap-cpu-profile.js';
-import { freePort, repoRoot, runSmtpLoad, spawnReading, summary, type RunResult } from './lib/smtp-load.js';
+import { repoRoot, runSmtpLoad, spawnReading, summary, type RunResult } from './lib/smtp-load.js';
 import { ensurePostfixInstalled, startPostfix } from './lib/smtp-postfix.js';
 
 const { values } = parseArgs({
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
   // /tmp, not tandemd. `--data-root DIR` picks another place.
   mkdirSync(values['data-root'], { recursive: true });
   const dataDir = mkdtempSync(join(values['data-root'], 'smtp-intake-'));
-  const ports = await Promise.all(Array.from({ length: 5 }, freePort));
+  const ports = await freePorts(5);
   const profDir = values['cpu-prof'] ? mkdtempSync(join(tmpdir(), 'tandem-bench-prof-')) : undefined;
   const tandemd = await spawnReading([
     ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),

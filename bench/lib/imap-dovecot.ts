@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { freePorts } from '../../test/support/free-ports.js';
+import { freePorts } from '@tandem/testkit';
 import { waitForGreeting } from './wait-for-greeting.js';
 import type { GeneratedMessage } from '../../test/support/mailbox-generator.js';
 

@@ -4,7 +4,6 @@
  * measured with exactly the same client.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { SmtpWireClient } from '@tandem/smtp';
 
@@ -73,14 +72,5 @@ export function spawnReading(args: string[], pattern: RegExp, stderr: 'inherit' 
       if (match) resolve({ child, match });
     });
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}) before it was ready:\n${out}`)));
-  });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
   });
 }

@@ -8,7 +8,7 @@ import { generate } from 'selfsigned';
 import nodemailer from 'nodemailer';
 import { runCli } from '../support/cli-process.js';
 import { DaemonProcess } from '../support/daemon-process.js';
-import { freePorts } from '../support/free-ports.js';
+import { freePorts } from '@tandem/testkit';
 
 const dir = mkdtempSync(join(tmpdir(), 'tandem-config-e2e-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));

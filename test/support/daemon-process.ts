@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePorts } from './free-ports.js';
+import { freePorts } from '@tandem/testkit';
 
 /**
  * A real tandemd child process for end-to-end tests. It starts the daemon exactly as a user would

@@ -13,7 +13,6 @@ import { FileLogStore } from './file-log-store.js';
 const secret = Buffer.from('raft-node test cluster secret 0123');
 const host = '127.0.0.1';
 
-
 /** A list of strings: apply appends and returns the new length; snapshots are JSON files. */
 class ListMachine implements StateMachine<number> {
   items: string[] = [];
