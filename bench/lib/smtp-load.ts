@@ -9,7 +9,15 @@ import { SmtpWireClient } from '@tandem/smtp';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-export interface RunResult { label: string; messages: number; elapsedMs: number; latenciesMs: number[] }
+export interface RunResult {
+  label: string;
+  messages: number;
+  elapsedMs: number;
+  /** Per message, MAIL FROM → the 250 after the final dot. */
+  latenciesMs: number[];
+  /** Summed over the messages: MAIL FROM → 354 (the pipelined MAIL/RCPT/DATA round trip); the rest of each latency is data → 250. */
+  envelopeMsTotal: number;
+}
 
 export interface SmtpLoad {
   label: string;
@@ -34,6 +42,7 @@ export function makeMessage(sizeBytes: number, client: number, n: number, rcptTo
 /** `clients` parallel connections, each sending its messages one after another; latency = MAIL → 250. */
 export async function runSmtpLoad(load: SmtpLoad): Promise<RunResult> {
   const latenciesMs: number[] = [];
+  let envelopeMsTotal = 0;
   const started = performance.now();
   await Promise.all(Array.from({ length: load.clients }, async (_, c) => {
     const client = await SmtpWireClient.connect(load.port, { host: load.host });
@@ -45,6 +54,7 @@ export async function runSmtpLoad(load: SmtpLoad): Promise<RunResult> {
       client.write(`MAIL FROM:<bench${c}@elsewhere.test>\r\nRCPT TO:<${load.rcptTo}>\r\nDATA\r\n`);
       const replies = [await client.readReply(), await client.readReply(), await client.readReply()];
       if (replies[2]?.code !== 354) throw new Error(`${load.label}: ${replies.map((r) => `${r.code} ${r.lines.join(' ')}`).join(' / ')}`);
+      envelopeMsTotal += performance.now() - t0;
       client.write(Buffer.concat([message, Buffer.from('.\r\n')]));
       const done = await client.readReply();
       if (done.code !== 250) throw new Error(`${load.label}: ${done.code} ${done.lines.join(' ')}`);
@@ -52,13 +62,26 @@ export async function runSmtpLoad(load: SmtpLoad): Promise<RunResult> {
     }
     await client.quit();
   }));
-  return { label: load.label, messages: load.clients * load.messagesPerClient, elapsedMs: performance.now() - started, latenciesMs };
+  return { label: load.label, messages: load.clients * load.messagesPerClient, elapsedMs: performance.now() - started, latenciesMs, envelopeMsTotal };
 }
 
-export function summary(r: RunResult): { rate: number; p50: number; p99: number } {
+export interface RunSummary {
+  rate: number;
+  p50: number;
+  p99: number;
+  /** Means: of the whole latency, of its MAIL → 354 part, and of its data → 250 part. */
+  mean: number;
+  envelopeMean: number;
+  dataMean: number;
+}
+
+export function summary(r: RunResult): RunSummary {
   const sorted = [...r.latenciesMs].sort((a, b) => a - b);
   const at = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-  return { rate: r.messages / (r.elapsedMs / 1000), p50: at(50), p99: at(99) };
+  const n = Math.max(1, sorted.length);
+  const mean = sorted.reduce((sum, l) => sum + l, 0) / n;
+  const envelopeMean = r.envelopeMsTotal / n;
+  return { rate: r.messages / (r.elapsedMs / 1000), p50: at(50), p99: at(99), mean, envelopeMean, dataMean: mean - envelopeMean };
 }
 
 /** Starts `node --import tsx ARGS` in the repo root and resolves once its stdout matches `pattern`. */
