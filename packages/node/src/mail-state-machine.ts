@@ -9,13 +9,22 @@
  * skipping it would make this node's store differ from the others'.
  */
 import type { CommittedEntry, StateMachine } from '@tandem/replication';
-import { decodeCommand, type ApplyResult, type MailStore } from '@tandem/store';
+import { decodeCommand, type ApplyResult, type Command, type MailStore } from '@tandem/store';
 
 export class MailStateMachine implements StateMachine<ApplyResult> {
+  /**
+   * Commands decoded by prepare(), by index, until their apply() (the driver prepares a run of
+   * committed entries, then applies them): each entry is decoded once. A committed index never
+   * holds another entry, so the index is key enough.
+   */
+  private readonly prepared = new Map<number, Command>();
+
   constructor(private readonly store: MailStore) {}
 
   apply(entry: CommittedEntry): Promise<ApplyResult> {
-    return this.store.apply(entry.index, decodeCommand(entry.data));
+    const command = this.prepared.get(entry.index) ?? decodeCommand(entry.data);
+    this.prepared.delete(entry.index);
+    return this.store.apply(entry.index, command);
   }
 
   /**
@@ -25,6 +34,7 @@ export class MailStateMachine implements StateMachine<ApplyResult> {
   prepare(entry: CommittedEntry): void {
     let command;
     try { command = decodeCommand(entry.data); } catch { return; } // apply() meets the error, in its turn
+    this.prepared.set(entry.index, command);
     this.store.prepare(entry.index, command);
   }
 
@@ -33,6 +43,7 @@ export class MailStateMachine implements StateMachine<ApplyResult> {
   }
 
   async restore(path: string, index: number): Promise<void> {
+    this.prepared.clear();
     await this.store.replaceWithSnapshot(path, { appliedIndex: index });
   }
 }

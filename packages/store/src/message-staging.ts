@@ -3,11 +3,12 @@
  * its index are known before its turn to be applied comes, so the file can be written (not
  * synced: see file-plan.ts) while earlier entries are being applied (or, from a Raft driver, while
  * the log makes later entries durable). A small message is written at once, on the event loop
- * (durable-fs.ts, writeSmallFileUnsyncedSync), into a spare file a worker made ahead (spare-files.ts) when one is
- * ready; a big one from libuv's pool, a few at a time. apply() then only renames (or links) the
- * staged file into place, exactly as it would its own tmp/ file: a thread-pool round trip instead
- * of four on the acknowledgement path. This is purely a cache: apply() writes the file itself whenever no staged copy is ready,
- * so results and file names never depend on it.
+ * (durable-fs.ts, writeSmallFileUnsyncedSync), into a spare file a worker made ahead
+ * (spare-files.ts) when one is ready; a big one from libuv's pool, a few at a time. apply() then
+ * only renames (or links) the staged file into place, exactly as it would its own tmp/ file: a
+ * thread-pool round trip instead of four on the acknowledgement path. This is purely a cache:
+ * apply() writes the file itself whenever no staged copy is ready, so results and file names never
+ * depend on it.
  *
  * Staged files live in `<data>/mail/.staging/`, as `<log index>.tandem` or in a spare batch's
  * `spares-<n>/` (same file system as the Maildirs, so renames and links work; "." never starts a domain name, so it cannot clash). They
