@@ -4,8 +4,8 @@
  * message bytes as Uint8Array, failures as ReplyDecisions made on the host.
  */
 import type { AuthThrottleLimits } from '@tandem/store';
-import type { AuthUser, IntakeSession } from './intake-backend.js';
-import type { DeliveryOutcome, DeliveryRequest } from './deliver-message.js';
+import type { IntakeSession } from './intake-backend.js';
+import type { DeliveryRequest } from './deliver-message.js';
 import type { ListenerKind } from './smtp-intake.js';
 import type { ReplyDecision } from './smtp-reply-for-error.js';
 
@@ -25,16 +25,19 @@ export interface ThreadListenOptions {
 export type HostToIntake =
   | { t: 'listen'; options: ThreadListenOptions; logLevels: LogLevel[] }
   | { t: 'close' }
-  | { t: 'answer'; id: number; value?: unknown; decision?: ReplyDecision };
+  | { t: 'answers'; answers: Answer[] };
+
+/** The reply to one question: its value, or the SMTP reply decision its failure made on the host. */
+export interface Answer { id: number; value?: unknown; decision?: ReplyDecision }
 
 export type IntakeToHost =
   | { t: 'listening'; addresses: Record<ListenerKind, { host: string; port: number }> }
   | { t: 'listen-failed'; message: string }
   | { t: 'closed' }
-  | { t: 'rcpt'; id: number; address: string; session: IntakeSession }
-  | { t: 'user'; id: number; username: string }
-  | { t: 'deliver'; id: number; request: DeliveryRequest; session: IntakeSession }
+  | { t: 'questions'; questions: Question[] }
   | { t: 'log'; level: LogLevel; fields: object; message: string };
 
-/** What each question resolves with on the sessions' side. */
-export type Answer<T extends IntakeToHost['t']> = T extends 'user' ? AuthUser | undefined : T extends 'deliver' ? DeliveryOutcome : undefined;
+export type Question =
+  | { t: 'rcpt'; id: number; address: string; session: IntakeSession }
+  | { t: 'user'; id: number; username: string }
+  | { t: 'deliver'; id: number; request: DeliveryRequest; session: IntakeSession };

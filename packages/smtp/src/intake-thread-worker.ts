@@ -6,7 +6,8 @@ import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from '
 import { limits } from '@tandem/config';
 import type { IntakeBackend, IntakeSession } from './intake-backend.js';
 import type { IntakeLogger } from './intake-logger.js';
-import type { HostToIntake, IntakeToHost, LogLevel } from './intake-thread-protocol.js';
+import type { HostToIntake, IntakeToHost, LogLevel, Question } from './intake-thread-protocol.js';
+import { PortBatch } from './port-batch.js';
 import { listenerKinds, SmtpIntake } from './smtp-intake.js';
 import { DecidedReplyError } from './smtp-reply-for-error.js';
 
@@ -16,11 +17,13 @@ const post = (m: IntakeToHost, transfer: ArrayBuffer[] = []): void => port.postM
 const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
 let nextId = 1;
 
-function ask<T>(question: (id: number) => IntakeToHost, transfer: ArrayBuffer[] = []): Promise<T> {
+const questions = new PortBatch<Question>((batch, transfer) => post({ t: 'questions', questions: batch }, transfer));
+
+function ask<T>(question: (id: number) => Question, transfer?: ArrayBuffer): Promise<T> {
   const id = nextId++;
   return new Promise<T>((resolve, reject) => {
     waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
-    post(question(id), transfer);
+    questions.add(question(id), transfer);
   });
 }
 
@@ -58,7 +61,7 @@ const backend: IntakeBackend = {
     // A copy of just the message's bytes, moved across: cloning the view would copy its whole
     // backing store (a pooled or socket buffer), and the session still holds `raw` itself.
     const bytes = new Uint8Array(request.raw);
-    return ask((id) => ({ t: 'deliver', id, request: { ...request, raw: bytes as Buffer }, session }), [bytes.buffer]);
+    return ask((id) => ({ t: 'deliver', id, request: { ...request, raw: bytes as Buffer }, session }), bytes.buffer);
   },
 };
 
@@ -80,14 +83,15 @@ let intake: SmtpIntake | undefined;
 
 port.on('message', (m: HostToIntake) => {
   switch (m.t) {
-    case 'answer': {
-      const w = waiting.get(m.id);
-      if (!w) return;
-      waiting.delete(m.id);
-      if (m.decision) w.reject(new DecidedReplyError(m.decision));
-      else w.resolve(m.value);
+    case 'answers':
+      for (const a of m.answers) {
+        const w = waiting.get(a.id);
+        if (!w) continue;
+        waiting.delete(a.id);
+        if (a.decision) w.reject(new DecidedReplyError(a.decision));
+        else w.resolve(a.value);
+      }
       return;
-    }
     case 'listen':
       accepted.clear(); // a new opening (a new leadership) starts from what the store says
       void SmtpIntake.start({ ...m.options, backend, logger: forwardingLogger(m.logLevels) }).then((started) => {

@@ -33,7 +33,8 @@ import { startModuleWorker } from '@tandem/config';
 import type { CommandLog, StoreReader } from '@tandem/store';
 import { localIntakeBackend, type IntakeBackend } from './intake-backend.js';
 import type { IntakeLogger } from './intake-logger.js';
-import type { HostToIntake, IntakeToHost, LogLevel, ThreadListenOptions } from './intake-thread-protocol.js';
+import type { Answer, HostToIntake, IntakeToHost, LogLevel, Question, ThreadListenOptions } from './intake-thread-protocol.js';
+import { PortBatch } from './port-batch.js';
 import type { ListenerKind } from './smtp-intake.js';
 import { toSmtpReply } from './smtp-reply-for-error.js';
 
@@ -68,6 +69,7 @@ export class SmtpIntakeThread {
   /** Tells the sessions' thread that domains, users or aliases changed (see intake-thread-worker.ts). */
   private readonly directory: MessagePort;
   private readonly directoryChanged = (): void => { this.directory.postMessage(0); };
+  private readonly answers = new PortBatch<Answer>((answers) => this.post({ t: 'answers', answers }));
 
   constructor(private readonly options: SmtpIntakeThreadOptions) {
     this.backend = localIntakeBackend({ reader: options.reader, commandLog: options.commandLog, nowMs: options.nowMs ?? Date.now });
@@ -163,6 +165,14 @@ export class SmtpIntakeThread {
       case 'log':
         this.options.logger[m.level](m.fields, m.message);
         return;
+      case 'questions':
+        for (const q of m.questions) this.asked(q);
+        return;
+    }
+  }
+
+  private asked(m: Question): void {
+    switch (m.t) {
       case 'rcpt':
         this.answer(m.id, m.session.id, this.backend.checkRecipient(m.address, m.session));
         return;
@@ -183,8 +193,8 @@ export class SmtpIntakeThread {
 
   private answer(id: number, sessionId: string, result: Promise<unknown>): void {
     result.then(
-      (value) => this.post({ t: 'answer', id, value }),
-      (err: unknown) => this.post({ t: 'answer', id, decision: toSmtpReply(err, { sessionId, logger: this.options.logger }) }),
+      (value) => this.answers.add({ id, value }),
+      (err: unknown) => this.answers.add({ id, decision: toSmtpReply(err, { sessionId, logger: this.options.logger }) }),
     );
   }
 
