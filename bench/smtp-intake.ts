@@ -2,7 +2,8 @@
  * SMTP intake throughput: N parallel SMTP clients × M messages of 4 KB to a real tandemd (dev mode,
  * a temp data dir, a child process), beside the same workload against a bare smtp-server that
  * discards the data (another child process): this machine's protocol ceiling. Prints messages/s and
- * p50/p99 latency of the 250 (from MAIL FROM to the 250 after the final dot) for both, and the ratio.
+ * p50/p99 latency of the 250 (from MAIL FROM to the 250 after the final dot) for both, and the ratio,
+ * and the CPU each message cost the server (in all and on its main thread) and the client.
  *
  *   node --import tsx bench/smtp-intake.ts [--clients 10] [--messages 2000] [--size 4096] [--cpu-prof] [--data-root DIR] [--no-postfix]
  *   npm run bench -- smtp-intake
@@ -103,7 +104,7 @@ async function main(): Promise<void> {
   console.log(`smtp-intake: ${clients} clients × ${perClient} messages of ${sizeBytes} bytes, pipelined MAIL/RCPT/DATA`);
 
   const bare = await spawnReading(['bench/smtp-intake.ts', '--serve-bare'], /port (\d+)\n/);
-  const ceiling = await runSmtpLoad({ label: 'bare smtp-server (discards)', host: '127.0.0.1', port: Number(bare.match[1]), clients, messagesPerClient: perClient, sizeBytes, rcptTo: 'demo@example.test' });
+  const ceiling = await runSmtpLoad({ label: 'bare smtp-server (discards)', host: '127.0.0.1', port: Number(bare.match[1]), clients, messagesPerClient: perClient, sizeBytes, rcptTo: 'demo@example.test', serverPid: bare.child.pid });
   await stop(bare.child);
 
   // The data dir lives where `npm start` keeps it, under the project, not in /tmp: on this project's
@@ -122,7 +123,7 @@ async function main(): Promise<void> {
   let tandem: RunResult;
   let status: Record<string, unknown>;
   try {
-    tandem = await runSmtpLoad({ label: 'tandemd (fsync per 250)', host: '127.0.0.1', port: ports[0]!, clients, messagesPerClient: perClient, sizeBytes, rcptTo: 'demo@example.test' });
+    tandem = await runSmtpLoad({ label: 'tandemd (fsync per 250)', host: '127.0.0.1', port: ports[0]!, clients, messagesPerClient: perClient, sizeBytes, rcptTo: 'demo@example.test', serverPid: tandemd.child.pid });
     status = await adminStatus(dataDir);
   } finally {
     await stop(tandemd.child);
@@ -148,6 +149,11 @@ async function main(): Promise<void> {
   } else if (!values['no-postfix']) {
     console.log('(no Postfix line: see above)');
   }
+  // What each message cost in CPU, and where: on two shared cores this bounds the rate.
+  console.log('');
+  console.log('CPU per message, µs            server  main thread   client');
+  const cell = (v: number | undefined): string => (v === undefined ? '—' : v.toFixed(0)).padStart(8);
+  runs.forEach((r) => console.log(`${r.label.padEnd(30)}${cell(r.cpuUs.server)}${cell(r.cpuUs.serverMainThread).padStart(13)}${cell(r.cpuUs.client).padStart(9)}`));
   const log = status.commandLog as { fsyncs: number; appended: number; largestGroup: number };
   console.log('');
   console.log(`command log: ${log.appended} entries, ${log.fsyncs} fsyncs (${(log.appended / Math.max(1, log.fsyncs)).toFixed(1)} entries per fsync, largest group ${log.largestGroup})`);

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SmtpWireClient } from '@tandem/smtp';
+import { processCpu } from './process-cpu.js';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -17,6 +18,8 @@ export interface RunResult {
   latenciesMs: number[];
   /** Summed over the messages: MAIL FROM → 354 (the pipelined MAIL/RCPT/DATA round trip); the rest of each latency is data → 250. */
   envelopeMsTotal: number;
+  /** CPU per message in µs: the server process (when its pid was given), its main thread, and this process (the client). */
+  cpuUs: { server?: number; serverMainThread?: number; client: number };
 }
 
 export interface SmtpLoad {
@@ -27,6 +30,8 @@ export interface SmtpLoad {
   messagesPerClient: number;
   sizeBytes: number;
   rcptTo: string;
+  /** The server's process, when it is one process on this machine: its CPU use is measured too. */
+  serverPid?: number;
 }
 
 /** A message of exactly `sizeBytes` (headers + 78-octet lines, RFC 5322 §2.1.1), unique per client and n. */
@@ -43,6 +48,8 @@ export function makeMessage(sizeBytes: number, client: number, n: number, rcptTo
 export async function runSmtpLoad(load: SmtpLoad): Promise<RunResult> {
   const latenciesMs: number[] = [];
   let envelopeMsTotal = 0;
+  const serverBefore = load.serverPid === undefined ? undefined : processCpu(load.serverPid);
+  const clientBefore = process.cpuUsage();
   const started = performance.now();
   await Promise.all(Array.from({ length: load.clients }, async (_, c) => {
     const client = await SmtpWireClient.connect(load.port, { host: load.host });
@@ -62,7 +69,16 @@ export async function runSmtpLoad(load: SmtpLoad): Promise<RunResult> {
     }
     await client.quit();
   }));
-  return { label: load.label, messages: load.clients * load.messagesPerClient, elapsedMs: performance.now() - started, latenciesMs, envelopeMsTotal };
+  const elapsedMs = performance.now() - started;
+  const messages = load.clients * load.messagesPerClient;
+  const client = process.cpuUsage(clientBefore);
+  const cpuUs: RunResult['cpuUs'] = { client: (client.user + client.system) / messages };
+  if (serverBefore && load.serverPid !== undefined) {
+    const after = processCpu(load.serverPid);
+    cpuUs.server = ((after.totalMs - serverBefore.totalMs) * 1000) / messages;
+    cpuUs.serverMainThread = ((after.mainThreadMs - serverBefore.mainThreadMs) * 1000) / messages;
+  }
+  return { label: load.label, messages, elapsedMs, latenciesMs, envelopeMsTotal, cpuUs };
 }
 
 export interface RunSummary {
