@@ -18,7 +18,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -115,11 +115,15 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(values['data-root'], 'smtp-intake-'));
   const ports = await freePorts(5);
   const profDir = values['cpu-prof'] ? mkdtempSync(join(tmpdir(), 'tandem-bench-prof-')) : undefined;
+  // tandemd runs at its default log level, as `npm start` does: the mail log's line per message
+  // is part of what it costs. The lines go to a file, not over the figures.
+  const logPath = join(values['data-root'], 'smtp-intake-tandemd.log');
+  const logFd = openSync(logPath, 'w');
   const tandemd = await spawnReading([
     ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
     'apps/server/src/main.ts', '--dev', '--data-dir', dataDir, '--smtp-port', String(ports[0]), '--submission-port', String(ports[1]),
     '--submissions-port', String(ports[2]), '--imap-port', String(ports[3]), '--imaps-port', String(ports[4]),
-  ], /\n {2}admin /);
+  ], /\n {2}admin /, logFd).finally(() => closeSync(logFd));
   let tandem: RunResult;
   let status: Record<string, unknown>;
   try {
@@ -159,6 +163,7 @@ async function main(): Promise<void> {
   console.log(`command log: ${log.appended} entries, ${log.fsyncs} fsyncs (${(log.appended / Math.max(1, log.fsyncs)).toFixed(1)} entries per fsync, largest group ${log.largestGroup})`);
   const ratio = rows[1]!.rate / rows[0]!.rate;
   console.log(`ratio tandemd / ceiling: ${(ratio * 100).toFixed(1)}% (target ≥ 30%)`);
+  console.log(`tandemd's log: ${logPath}`);
   if (profDir) {
     const profile = await summarizeCpuProfiles(profDir, repoRoot, 40);
     if (profile) {

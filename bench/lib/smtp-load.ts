@@ -100,8 +100,11 @@ export function summary(r: RunResult): RunSummary {
   return { rate: r.messages / (r.elapsedMs / 1000), p50: at(50), p99: at(99), mean, envelopeMean, dataMean: mean - envelopeMean };
 }
 
-/** Starts `node --import tsx ARGS` in the repo root and resolves once its stdout matches `pattern`. */
-export function spawnReading(args: string[], pattern: RegExp, stderr: 'inherit' | 'ignore' = 'inherit'): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+/**
+ * Starts `node --import tsx ARGS` in the repo root and resolves once its stdout matches `pattern`;
+ * its stderr goes to ours, nowhere, or an open file (a descriptor).
+ */
+export function spawnReading(args: string[], pattern: RegExp, stderr: 'inherit' | 'ignore' | number = 'inherit'): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', stderr] });
   return new Promise((resolve, reject) => {
     let out = '';

@@ -27,6 +27,13 @@ export const limits = {
    */
   smtpDataLineBytesMax: 1024 * 1024,
   /**
+   * SMTP: the mail log's line for an accepted message names its Message-ID, looked for in this
+   * much of the header section (a message whose header runs on past it is logged without one)...
+   */
+  mailLogHeaderScanBytesMax: 64 * 1024,
+  /** ...and cut to this many characters (the field is the sender's to fill). */
+  mailLogMessageIdCharsMax: 256,
+  /**
    * SMTP: bytes of messages held in memory at once, across all sessions (a message is buffered
    * from DATA until its delivery is answered). Over it: the transaction that would pass it is read
    * to its end and refused with 451 4.3.1, nothing kept; the client retries later. Must stay above

@@ -7,6 +7,8 @@
  */
 import { canonicalAddress, type CommandLog, type StoreReader } from '@tandem/store';
 import { deliverMessage, type DeliveryOutcome, type DeliveryRequest } from './deliver-message.js';
+import type { IntakeLogger } from './intake-logger.js';
+import { messageIdOf } from './message-id.js';
 import { checkRecipient } from './recipient-policy.js';
 
 /** The session facts a decision depends on. */
@@ -35,11 +37,13 @@ export interface LocalBackendDeps {
   commandLog: CommandLog;
   /** The proposer's clock (commands carry its time; apply() never reads one). */
   nowMs: () => number;
+  /** Where the mail log's line for each accepted message goes (info). */
+  logger: IntakeLogger;
 }
 
 /** The backend on the store's own thread: direct reads of the applied state, proposals to the log. */
 export function localIntakeBackend(deps: LocalBackendDeps): IntakeBackend {
-  const { reader, commandLog, nowMs } = deps;
+  const { reader, commandLog, nowMs, logger } = deps;
   return {
     checkRecipient: async (address, session) => {
       checkRecipient(address, { reader, authenticatedUser: session.authenticatedUser });
@@ -52,9 +56,28 @@ export function localIntakeBackend(deps: LocalBackendDeps): IntakeBackend {
         return undefined;
       }
     },
-    deliver: (request, session) => deliverMessage(request, {
-      reader, commandLog, nowMs,
-      resolveRecipient: (a) => checkRecipient(a, { reader, authenticatedUser: session.authenticatedUser }),
-    }),
+    deliver: async (request, session) => {
+      const outcome = await deliverMessage(request, {
+        reader, commandLog, nowMs,
+        resolveRecipient: (a) => checkRecipient(a, { reader, authenticatedUser: session.authenticatedUser }),
+      });
+      logAccepted(logger, request, session, outcome);
+      return outcome;
+    },
   };
+}
+
+/**
+ * The mail log: one line per accepted message, written once it is durable (what the 250 says), on
+ * the store's thread whichever thread ran the session. It carries what an admin searches by when
+ * a sender asks where a message went: the queue id from the 250, the client, the envelope, the
+ * Message-ID (as Postfix's smtpd, cleanup and qmgr lines do between them).
+ */
+function logAccepted(logger: IntakeLogger, request: DeliveryRequest, session: IntakeSession, outcome: DeliveryOutcome): void {
+  logger.info({
+    queueId: outcome.queueId, session: session.id, client: request.trace.remoteAddress, helo: request.trace.heloName || undefined,
+    ...(session.authenticatedUser === undefined ? {} : { user: session.authenticatedUser }),
+    from: request.mailFrom, to: request.rcptTo, sizeBytes: request.raw.length, messageId: messageIdOf(request.raw),
+    ...(outcome.duplicate ? { duplicate: true } : {}),
+  }, 'message accepted');
 }

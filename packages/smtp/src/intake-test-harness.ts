@@ -84,7 +84,7 @@ export async function startIntakeHarness(options: IntakeHarnessOptions = {}): Pr
     await thread.listen(listen);
     intake = { close: async () => { await thread.close(); await thread.stop(); }, address: (kind) => thread.address(kind), get deliveriesInFlight() { return thread.deliveriesInFlight; } };
   } else {
-    intake = await SmtpIntake.start({ ...listen, backend: localIntakeBackend({ reader: store, commandLog, nowMs: Date.now }), logger });
+    intake = await SmtpIntake.start({ ...listen, backend: localIntakeBackend({ reader: store, commandLog, nowMs: Date.now, logger }), logger });
   }
   const mailRoot = join(dataDir, 'mail');
   return {

@@ -25,7 +25,8 @@ async function mx(): Promise<SmtpWireClient> {
   return client;
 }
 
-test('a delivery through the sessions thread: 250 after apply, the bytes stored once with trace headers, nothing left in flight', async () => {
+test('a delivery through the sessions thread: 250 after apply, the bytes stored once with trace headers, logged once, nothing left in flight', async () => {
+  lines.length = 0;
   const message = Buffer.from('From: a@elsewhere.test\r\nSubject: threads\r\n\r\nbody ✓ with 8-bit text\r\n.a line starting with a dot (stuffed on the wire)\r\n', 'utf8');
   const client = await mx();
   const replies = await client.sendMail('a@elsewhere.test', ['demo@example.test'], message);
@@ -33,6 +34,8 @@ test('a delivery through the sessions thread: 250 after apply, the bytes stored 
   assert.equal(`${last.code} ${last.enhancedCode}`, '250 2.0.0');
   const queueId = /queued as (\S+)/.exec(last.lines[0] ?? '')?.[1];
   await client.quit();
+  // The mail log's line is written on the store's thread, where the delivery was made: once.
+  assert.deepEqual(lines.filter((l) => l.message === 'message accepted').map((l) => [l.level, l.fields.queueId, l.fields.from]), [['info', queueId, 'a@elsewhere.test']]);
   const [stored] = h.store.listMessages('demo@example.test', 'INBOX');
   assert.ok(stored);
   const bytes = readFileSync(h.store.messagePath('demo@example.test', 'INBOX', stored.uid)!);

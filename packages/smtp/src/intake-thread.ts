@@ -72,7 +72,7 @@ export class SmtpIntakeThread {
   private readonly answers = new PortBatch<Answer>((answers) => this.post({ t: 'answers', answers }));
 
   constructor(private readonly options: SmtpIntakeThreadOptions) {
-    this.backend = localIntakeBackend({ reader: options.reader, commandLog: options.commandLog, nowMs: options.nowMs ?? Date.now });
+    this.backend = localIntakeBackend({ reader: options.reader, commandLog: options.commandLog, nowMs: options.nowMs ?? Date.now, logger: options.logger });
     const { port1, port2 } = new MessageChannel();
     this.directory = port1;
     this.directoryPort = port2; // (notices posted before the thread starts wait in it)

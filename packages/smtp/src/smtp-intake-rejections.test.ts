@@ -1,14 +1,16 @@
-// Goal: every bad input gets its exact reply (code + enhanced code) and leaves nothing behind: no file, no index row, no proposal.
+// Goal: every bad input gets its exact reply (code + enhanced code) and leaves nothing behind: no file, no index row, no proposal; a refused recipient or message is in the mail log with the reply it got.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startIntakeHarness, type IntakeHarness } from './intake-test-harness.js';
 import { SmtpWireClient, type SmtpResponse } from './smtp-wire-client.js';
 
 const sizeMax = 64 * 1024;
+const infos: Array<{ fields: Record<string, unknown>; message: string }> = [];
+const logger = { debug() {}, info: (fields: object, message: string) => { infos.push({ fields: fields as Record<string, unknown>, message }); }, warn() {}, error() {} };
 let h: IntakeHarness;
 let filesBefore: string[];
 test.before(async () => {
-  h = await startIntakeHarness({ messageSizeBytesMax: sizeMax });
+  h = await startIntakeHarness({ messageSizeBytesMax: sizeMax, logger });
   await h.addUser('demo@example.test', 'demo-password-1');
   filesBefore = h.mailFiles();
 });
@@ -35,7 +37,8 @@ async function mx(): Promise<SmtpWireClient> {
   return client;
 }
 
-test('unknown recipient in a local domain: 550 5.1.1', () => leavesNothing(async () => {
+test('unknown recipient in a local domain: 550 5.1.1, and the mail log says who was refused', () => leavesNothing(async () => {
+  infos.length = 0;
   const client = await mx();
   assert.equal(code(await client.send('MAIL FROM:<a@elsewhere.test>')), '250 2.1.0');
   const reply = await client.send('RCPT TO:<nobody@example.test>');
@@ -43,6 +46,12 @@ test('unknown recipient in a local domain: 550 5.1.1', () => leavesNothing(async
   assert.equal(reply.lines[0], '<nobody@example.test>: no such user here');
   assert.equal(code(await client.send('DATA')), '503 5.5.1');
   await client.quit();
+  const refused = infos.filter((l) => l.message === 'recipient refused');
+  assert.equal(refused.length, 1);
+  assert.equal(refused[0]!.fields.from, 'a@elsewhere.test');
+  assert.deepEqual(refused[0]!.fields.to, ['nobody@example.test']);
+  assert.equal(refused[0]!.fields.reply, '550 5.1.1 <nobody@example.test>: no such user here');
+  assert.match(String(refused[0]!.fields.client), /127\.0\.0\.1$/);
 }));
 
 test('relay to an external domain without AUTH: 554 5.7.1', () => leavesNothing(async () => {
@@ -72,7 +81,8 @@ test('SIZE declared over the limit: 552 5.3.4 at MAIL FROM', () => leavesNothing
   await client.quit();
 }));
 
-test('over-size DATA without SIZE: read to the end, then 552 5.3.4; the session goes on', () => leavesNothing(async () => {
+test('over-size DATA without SIZE: read to the end, then 552 5.3.4, logged; the session goes on', () => leavesNothing(async () => {
+  infos.length = 0;
   const client = await mx();
   const line = `${'x'.repeat(998)}\r\n`;
   const replies = await client.sendMail('a@elsewhere.test', ['demo@example.test'], `Subject: big\r\n\r\n${line.repeat(Math.ceil(sizeMax / line.length) + 1)}`);
@@ -81,6 +91,11 @@ test('over-size DATA without SIZE: read to the end, then 552 5.3.4; the session 
   assert.equal(last?.lines[0], `message exceeds fixed maximum message size of ${sizeMax} bytes`);
   assert.equal(code(await client.send('RSET')), '250 2.0.0');
   await client.quit();
+  const refused = infos.filter((l) => l.message === 'message refused');
+  assert.equal(refused.length, 1);
+  assert.deepEqual(refused[0]!.fields.to, ['demo@example.test']);
+  assert.equal(refused[0]!.fields.reply, `552 5.3.4 message exceeds fixed maximum message size of ${sizeMax} bytes`);
+  assert.equal(infos.filter((l) => l.message === 'message accepted').length, 0);
 }));
 
 test('a 1 MB command line: 421 and the connection is closed', () => leavesNothing(async () => {

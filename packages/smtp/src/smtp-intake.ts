@@ -12,7 +12,7 @@ import { dedupeKey } from './dedupe-key.js';
 import type { IntakeBackend, IntakeSession } from './intake-backend.js';
 import { MemoryBudget } from './memory-budget.js';
 import { AuthFailedError, AuthNeedsTlsError, IntakeClosingError } from './smtp-errors.js';
-import { SmtpReplyError } from './smtp-reply.js';
+import { SmtpReplyError, type SmtpReply } from './smtp-reply.js';
 import { toSmtpReply } from './smtp-reply-for-error.js';
 import { TandemSmtpServer } from './tandem-smtp-server.js';
 
@@ -178,6 +178,7 @@ export class SmtpIntake {
   private onRcptTo(address: string, session: SMTPServerSession, callback: (err?: Error | null) => void): void {
     this.options.backend.checkRecipient(address, intakeSession(session)).then(() => callback(), (err: unknown) => {
       const decision = toSmtpReply(err, { sessionId: session.id, logger: this.options.logger });
+      if (decision.kind === 'reply') this.logRefused('recipient refused', session, [address], decision.reply);
       callback(decision.kind === 'reply' ? new SmtpReplyError(decision.reply) : new Error('internal error'));
     });
   }
@@ -201,7 +202,7 @@ export class SmtpIntake {
           trace: { heloName: session.hostNameAppearsAs, remoteAddress: session.remoteAddress, hostname: o.hostname, protocol: session.transmissionType },
         }, intakeSession(session));
         if (outcome.vanished.length > 0) o.logger.warn({ session: session.id, queueId: outcome.queueId, vanished: outcome.vanished }, 'recipients removed since RCPT got nothing');
-        o.logger.debug({ session: session.id, listener: kind, queueId: outcome.queueId, duplicate: outcome.duplicate, sizeBytes: raw.length }, 'message accepted');
+        // (The mail log's 'message accepted' line is written where the delivery was made: intake-backend.ts.)
         // RFC 5321 §4.2.5: the 250 after DATA means we took responsibility; it follows the fsync.
         callback(null, `2.0.0 queued as ${outcome.queueId}`);
       } finally {
@@ -215,8 +216,20 @@ export class SmtpIntake {
         this.servers.get(kind)?.dropSession(session.id);
         return;
       }
+      this.logRefused('message refused', session, session.envelope.rcptTo.map((r) => r.address), decision.reply);
       callback(new SmtpReplyError(decision.reply));
     }
+  }
+
+  /**
+   * The mail log's line for a refusal (info, as Postfix logs its NOQUEUE rejects): who tried to
+   * send what to whom, and the reply they got, so an admin can answer "why did my mail bounce".
+   */
+  private logRefused(what: string, session: SMTPServerSession, to: string[], reply: SmtpReply): void {
+    this.options.logger.info({
+      session: session.id, client: session.remoteAddress, from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
+      to, reply: `${reply.code} ${reply.enhancedCode} ${reply.text}`,
+    }, what);
   }
 
   private waitForDrain(timeoutMs: number): Promise<void> {

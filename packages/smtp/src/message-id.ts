@@ -1,0 +1,24 @@
+/**
+ * The Message-ID of a received message, for the mail log only (RFC 5322 §3.6.4): admins follow a
+ * message between servers by it, as they do with Postfix's cleanup line. Nothing else reads it,
+ * so a missing or malformed field is simply not logged, and the scan is bounded: the header
+ * section within limits.mailLogHeaderScanBytesMax, the value cut to limits.mailLogMessageIdCharsMax.
+ */
+import { limits } from '@tandem/config';
+
+// A field name at the start of a line, then its value with any folded lines (RFC 5322 §2.2.3).
+const messageIdField = /(?:^|\n)message-id[ \t]*:((?:[^\n]*)(?:\n[ \t][^\n]*)*)/i;
+
+export function messageIdOf(raw: Uint8Array): string | undefined {
+  const bytes = Buffer.from(raw.buffer, raw.byteOffset, Math.min(raw.byteLength, limits.mailLogHeaderScanBytesMax));
+  // The header section ends at the first empty line (RFC 5322 §2.1); a bare LF one counts too.
+  const crlf = bytes.indexOf('\r\n\r\n');
+  const lf = bytes.indexOf('\n\n');
+  const ends = [crlf, lf].filter((i) => i >= 0);
+  const end = ends.length > 0 ? Math.min(...ends) : bytes.length;
+  const match = messageIdField.exec(bytes.toString('latin1', 0, end));
+  if (!match) return undefined;
+  // Unfold, drop the line breaks' CRs, and keep what the log can show (latin1 keeps bytes as they came).
+  const value = match[1]!.replace(/\r?\n(?=[ \t])/g, '').replace(/\r/g, '').trim();
+  return value === '' ? undefined : value.slice(0, limits.mailLogMessageIdCharsMax);
+}
