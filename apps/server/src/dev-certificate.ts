@@ -1,13 +1,13 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
+import type { TlsMaterial } from './tls-material.js';
 
 /**
  * Dev mode's TLS material: a self-signed certificate for the dev host names, made on first start
  * and kept in `<data>/tls/`, so clients that pinned it keep working across restarts. Production
  * takes tls.certFile/keyFile from the config instead.
  */
-export interface TlsMaterial { cert: string; key: string; certFile: string; keyFile: string }
 
 export async function ensureDevCertificate(dataDir: string, hostname: string): Promise<TlsMaterial> {
   const dir = join(dataDir, 'tls');

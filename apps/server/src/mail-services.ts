@@ -30,8 +30,11 @@ export class MailServices {
   private imap: ImapServer | undefined;
   private readonly smtpLog: MeteredCommandLog;
   private readonly imapLog: MeteredCommandLog;
+  /** What the listeners present; replaced by updateTls() (a renewed certificate). */
+  private tls: MailServicesOptions['tls'];
 
   constructor(private readonly options: MailServicesOptions) {
+    this.tls = options.tls;
     this.smtpLog = new MeteredCommandLog(options.commandLog, options.metrics.protocol('smtp'));
     this.imapLog = new MeteredCommandLog(options.commandLog, options.metrics.protocol('imap'));
     const logger = options.logger.child({ component: 'smtp' });
@@ -67,7 +70,8 @@ export class MailServices {
   /** Opens every listener on `host`; on a failure, closes what opened and rethrows. */
   async openOn(host: string): Promise<ListenerAddresses> {
     if (this.imap) throw new Error('mail listeners are already open');
-    const { config, store, tls, logger } = this.options;
+    const { config, store, logger } = this.options;
+    const tls = this.tls;
     const smtp = this.smtp;
     await smtp.listen({
       hostname: config.hostname,
@@ -89,6 +93,16 @@ export class MailServices {
     }
     this.imap = imap;
     return this.addresses()!;
+  }
+
+  /**
+   * A renewed certificate (checked by tls-material.ts) for every connection from now on, open
+   * listeners and later openings alike; sessions already in TLS keep what they negotiated.
+   */
+  updateTls(tls: MailServicesOptions['tls']): void {
+    this.imap?.updateTls(tls);
+    this.smtp.updateTls(tls);
+    this.tls = tls;
   }
 
   /** SMTP sessions get 421 (after in-flight deliveries are answered), IMAP sessions `* BYE`. */

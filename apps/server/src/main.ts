@@ -6,8 +6,8 @@ import { TandemDaemon } from './tandem-daemon.js';
 
 /**
  * tandemd: parses the command line, loads and validates the config (a bad one is named key by key,
- * exit status 2), starts the daemon, prints the connection details, and shuts down gracefully on
- * SIGTERM/SIGINT (a second signal exits at once).
+ * exit status 2), starts the daemon, prints the connection details, shuts down gracefully on
+ * SIGTERM/SIGINT (a second signal exits at once) and reloads the TLS certificate on SIGHUP.
  */
 const usage = `usage: tandemd [--config FILE] [--dev] [--role data|witness] [overrides]
 
@@ -113,6 +113,20 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  // SIGHUP (systemctl reload): the certificate and key are read again, as Postfix and Dovecot do on
+  // a reload; never the default action, which would end the process. One during startup waits.
+  process.on('SIGHUP', () => {
+    void starting.then((daemon) => {
+      if (signals > 0) return;
+      try {
+        const certificate = daemon.reloadTls();
+        if (certificate) logger.info({ certificate }, 'TLS certificate reloaded');
+        else logger.info('SIGHUP: nothing to reload (a witness serves no clients)');
+      } catch (err) {
+        logger.error({ err: (err as Error).message }, 'TLS certificate not reloaded; the listeners keep the one they had');
+      }
+    });
+  });
 
   const daemon = await starting;
   if (signals === 0) {

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { readClusterSecret, type TandemConfig } from '@tandem/config';
@@ -13,6 +13,7 @@ import { ensureDevCertificate } from './dev-certificate.js';
 import { MailServices, type ListenerAddresses } from './mail-services.js';
 import { memberStatusToken, MetricsServer } from './metrics-server.js';
 import { readOrCreateSecret } from './secret-file.js';
+import { readTlsMaterial, summarizeCertificate, type CertificateSummary, type TlsMaterial } from './tls-material.js';
 
 /**
  * tandemd's composition root. Three shapes, from the config:
@@ -51,7 +52,18 @@ export class TandemDaemon {
   private constructor(
     readonly details: DaemonDetails,
     private readonly closers: Closer[],
+    /** Data nodes: re-reads the certificate and key files (see reloadTls). */
+    private readonly tlsReloader?: () => CertificateSummary,
   ) {}
+
+  /**
+   * SIGHUP: the certificate and key files are read again and, if they load, presented to every
+   * SMTP and IMAP connection from now on (tls-material.ts); if not, this throws a
+   * TlsMaterialError and the listeners keep what they had. A witness serves no clients: undefined.
+   */
+  reloadTls(): CertificateSummary | undefined {
+    return this.tlsReloader?.();
+  }
 
   static async start(config: TandemConfig, logger: Logger): Promise<TandemDaemon> {
     const closers: Closer[] = [];
@@ -89,9 +101,14 @@ export class TandemDaemon {
     const store = await openStore(config.dataDir);
     closers.push(() => store.close());
     logger.info({ dataDir: config.dataDir, appliedIndex: store.appliedIndex }, 'store open');
-    const tls = config.tls
-      ? { cert: readFileSync(config.tls.certFile, 'utf8'), key: readFileSync(config.tls.keyFile, 'utf8'), certFile: config.tls.certFile }
+    const tls: TlsMaterial = config.tls
+      ? readTlsMaterial(config.tls.certFile, config.tls.keyFile)
       : await ensureDevCertificate(config.dataDir, config.hostname);
+    const tlsReloader = (services: MailServices) => (): CertificateSummary => {
+      const renewed = readTlsMaterial(tls.certFile, tls.keyFile);
+      services.updateTls(renewed);
+      return summarizeCertificate(renewed);
+    };
 
     if (kind === 'single') {
       const commandLog = await LocalCommandLog.open({ dir: join(config.dataDir, 'log'), store });
@@ -108,7 +125,7 @@ export class TandemDaemon {
         domains: store.listDomains().length, users: store.listUsers().length, deliveriesInFlight: services.deliveriesInFlight,
         commandLog: commandLog.stats(),
       }));
-      daemon = new TandemDaemon({ ...base, listeners, serviceHost: undefined, certFile: tls.certFile, demo }, closers);
+      daemon = new TandemDaemon({ ...base, listeners, serviceHost: undefined, certFile: tls.certFile, demo }, closers, tlsReloader(services));
       return daemon;
     }
 
@@ -149,7 +166,7 @@ export class TandemDaemon {
       listeners: mailServices.addresses() ?? null, domains: store.listDomains().length, users: store.listUsers().length,
       deliveriesInFlight: mailServices.deliveriesInFlight, member: member.report(), commandLog: member.commandLog!.stats(),
     }));
-    daemon = new TandemDaemon({ ...base, listeners: undefined, serviceHost, certFile: tls.certFile, demo: undefined }, closers);
+    daemon = new TandemDaemon({ ...base, listeners: undefined, serviceHost, certFile: tls.certFile, demo: undefined }, closers, tlsReloader(mailServices));
     return daemon;
   }
 

@@ -25,6 +25,7 @@ export interface ThreadListenOptions {
 export type HostToIntake =
   | { t: 'listen'; options: ThreadListenOptions; logLevels: LogLevel[] }
   | { t: 'close' }
+  | { t: 'tls'; tls: ThreadListenOptions['tls'] }
   | { t: 'answers'; answers: Answer[] };
 
 /** The reply to one question: its value, or the SMTP reply decision its failure made on the host. */

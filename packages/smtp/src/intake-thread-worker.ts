@@ -80,6 +80,8 @@ function plain(fields: object): object {
 }
 
 let intake: SmtpIntake | undefined;
+/** The newest TLS material the host sent: also for an opening that was under way when it came. */
+let renewedTls: Extract<HostToIntake, { t: 'tls' }>['tls'] | undefined;
 
 port.on('message', (m: HostToIntake) => {
   switch (m.t) {
@@ -96,9 +98,14 @@ port.on('message', (m: HostToIntake) => {
       accepted.clear(); // a new opening (a new leadership) starts from what the store says
       void SmtpIntake.start({ ...m.options, backend, logger: forwardingLogger(m.logLevels) }).then((started) => {
         intake = started;
+        if (renewedTls) started.updateTls(renewedTls);
         const addresses = Object.fromEntries(listenerKinds.map((kind) => [kind, started.address(kind)]));
         post({ t: 'listening', addresses: addresses as Extract<IntakeToHost, { t: 'listening' }>['addresses'] });
       }, (err: unknown) => post({ t: 'listen-failed', message: err instanceof Error ? err.message : String(err) }));
+      return;
+    case 'tls':
+      renewedTls = m.tls;
+      intake?.updateTls(m.tls);
       return;
     case 'close': {
       const closing = intake;

@@ -124,6 +124,15 @@ export class SmtpIntakeThread {
     return reply.addresses;
   }
 
+  /**
+   * SmtpIntake.updateTls() on the sessions' thread: a renewed certificate for connections from now
+   * on (the caller has checked that it loads). Without a thread there is nothing to tell: the next
+   * listen() carries the caller's material.
+   */
+  updateTls(tls: ThreadListenOptions['tls']): void {
+    this.post({ t: 'tls', tls });
+  }
+
   /** SmtpIntake.close() on the sessions' thread: 421 to every session once in-flight deliveries are answered. */
   async close(): Promise<void> {
     if (!this.addresses) return;

@@ -56,7 +56,10 @@ export class SmtpIntake {
   private closing = false;
   private dummyPasswordHash: Promise<string> | undefined;
 
+  private tls: SmtpIntakeOptions['tls'];
+
   private constructor(private readonly options: SmtpIntakeOptions) {
+    this.tls = options.tls;
     this.throttle = new AuthThrottle(options.authThrottle);
     this.budget = new MemoryBudget(options.bufferedBytesMax ?? limits.smtpBufferedBytesMax);
     this.nowMs = options.nowMs ?? Date.now;
@@ -79,6 +82,15 @@ export class SmtpIntake {
     const info = server?.server.address() as AddressInfo | null | undefined;
     if (!info) throw new Error(`SMTP ${kind} listener is not listening`);
     return { host: info.address, port: info.port };
+  }
+
+  /**
+   * New TLS material (a renewed certificate) for connections and STARTTLS upgrades from now on;
+   * sessions already in TLS keep what they negotiated. The caller has checked that it loads.
+   */
+  updateTls(tls: SmtpIntakeOptions['tls']): void {
+    this.tls = tls;
+    for (const server of this.servers.values()) server.updateSecureContext({ key: tls.key, cert: tls.cert });
   }
 
   /** Deliveries received in full and not yet answered (waiting for the command log). */
@@ -118,8 +130,8 @@ export class SmtpIntake {
     const common: SMTPServerOptions = {
       name: o.hostname,
       banner: 'Tandem Mail',
-      key: o.tls.key,
-      cert: o.tls.cert,
+      key: this.tls.key,
+      cert: this.tls.cert,
       // RFC 1870: advertised in EHLO and checked against MAIL FROM SIZE=; enforced in onData.
       size: o.messageSizeBytesMax,
       // RFC 2034: every reply after the greeting carries an enhanced status code.

@@ -13,7 +13,7 @@
  */
 import { createServer, Server as NetServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
-import { createSecureContext, Server as TlsServer } from 'node:tls';
+import { createSecureContext, Server as TlsServer, type TlsOptions } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import { limits } from '@tandem/config';
 import type { CommandLog } from '@tandem/store';
@@ -64,8 +64,10 @@ export class ImapServer {
   private readonly sessions = new Set<Session>();
   private nextSessionId = 1;
   private closing = false;
+  private tls: TlsOptions;
 
   constructor(private readonly options: ImapServerOptions) {
+    this.tls = tlsOptions(options.tls);
     const messages = new MessageSource(new MessageCache(limits.imapMessageCacheEntriesMax, limits.imapMessageCacheBytesMax));
     const hub = new MailboxChangeHub(options.reader, (path) => messages.forget(path));
     this.context = {
@@ -81,7 +83,7 @@ export class ImapServer {
         sessionsPerUserMax: options.connectionLimits?.sessionsPerUserMax ?? limits.imapSessionsPerUserMax,
       }),
       logger: options.logger ?? silentLogger,
-      secureContext: createSecureContext({ key: options.tls.key, cert: options.tls.cert, minVersion: 'TLSv1.2' }),
+      secureContext: createSecureContext(this.tls),
       devLoopbackPlainAuth: options.devLoopbackPlainAuth ?? false,
       nowMs: options.nowMs ?? Date.now,
       hostname: options.hostname ?? 'localhost',
@@ -114,6 +116,19 @@ export class ImapServer {
     return { host: info.address, port: info.port };
   }
 
+  /**
+   * New TLS material (a renewed certificate) for new IMAPS connections and STARTTLS upgrades from
+   * now on; sessions already in TLS keep what they negotiated. Throws, changing nothing, if the key
+   * and certificate do not load.
+   */
+  updateTls(tls: ImapServerOptions['tls']): void {
+    const options = tlsOptions(tls);
+    const secureContext = createSecureContext(options);
+    this.tls = options;
+    this.context.secureContext = secureContext;
+    for (const server of this.listeners.values()) if (server instanceof TlsServer) server.setSecureContext(options);
+  }
+
   /** Sessions open now (tests and status). */
   get sessionCount(): number { return this.sessions.size; }
 
@@ -139,7 +154,7 @@ export class ImapServer {
 
   private async open(kind: ListenerKind, port: number): Promise<void> {
     const server = kind === 'imaps'
-      ? new TlsServer({ key: this.options.tls.key, cert: this.options.tls.cert, minVersion: 'TLSv1.2' }, (socket) => this.accept(socket, kind))
+      ? new TlsServer(this.tls, (socket) => this.accept(socket, kind))
       : createServer((socket) => this.accept(socket, kind));
     server.on('tlsClientError', (err: Error) => this.context.logger.debug({ err: err.message }, 'IMAP TLS handshake failed'));
     server.on('error', (err) => this.context.logger.warn({ listener: kind, err: err.message }, 'IMAP listener error'));
@@ -177,4 +192,9 @@ function refuse(socket: Socket, text: string, code: 'LIMIT' | 'UNAVAILABLE'): vo
   writeUntaggedStatus(out, 'BYE', text, { code });
   socket.on('error', () => {});
   socket.end(out.toBuffer());
+}
+
+/** TLS 1.2 at least (RFC 8996 deprecates 1.0 and 1.1). */
+function tlsOptions(tls: ImapServerOptions['tls']): TlsOptions {
+  return { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' };
 }

@@ -27,7 +27,8 @@ export interface ServerContext {
   readonly throttle: AuthThrottle;
   readonly connections: ConnectionLimits;
   readonly logger: ImapLogger;
-  readonly secureContext: SecureContext;
+  /** For STARTTLS; replaced when the certificate is renewed (ImapServer.updateTls). */
+  secureContext: SecureContext;
   /** Plaintext LOGIN/AUTHENTICATE allowed from loopback addresses (dev mode, DESIGN.md §7). */
   readonly devLoopbackPlainAuth: boolean;
   /** The proposer's clock: commands carry its time (apply() never reads one). */
