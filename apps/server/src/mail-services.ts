@@ -1,3 +1,4 @@
+import { createSecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { limits, type TandemConfig } from '@tandem/config';
 import { ImapServer } from '@tandem/imap';
@@ -100,6 +101,8 @@ export class MailServices {
    * listeners and later openings alike; sessions already in TLS keep what they negotiated.
    */
   updateTls(tls: MailServicesOptions['tls']): void {
+    // Checked here whatever is open: a pair that does not load would end the sessions' thread.
+    createSecureContext({ key: tls.key, cert: tls.cert });
     this.imap?.updateTls(tls);
     this.smtp.updateTls(tls);
     this.tls = tls;
