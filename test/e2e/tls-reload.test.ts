@@ -1,4 +1,4 @@
-// Goal: a renewed certificate is taken on SIGHUP without a restart (systemctl reload): every new SMTP and IMAP connection, implicit TLS and STARTTLS alike, gets it, and a session opened before goes on; a key that does not belong to the certificate is refused with that reason while the listeners keep the pair they had; SIGHUP never ends the daemon.
+// Goal: a renewed certificate is taken without a restart, on SIGHUP (systemctl reload) or `tandem tls reload`: every new SMTP and IMAP connection, implicit TLS and STARTTLS alike, gets it, and a session opened before goes on; a key that does not belong to the certificate is refused with that reason (in the log, and by the CLI with exit status 1) while the listeners keep the pair they had; SIGHUP never ends the daemon.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
 import { generate } from 'selfsigned';
+import { runCli } from '../support/cli-process.js';
 import { DaemonProcess } from '../support/daemon-process.js';
 
 const waitMs = 20_000;
@@ -132,12 +133,25 @@ test('SIGHUP: a renewed certificate for every new connection, the old one kept w
   await noop;
   earlier.destroy();
 
-  // A certificate whose key is another's: refused, and nothing changes.
+  // A certificate whose key is another's: refused, and nothing changes (SIGHUP, then the CLI).
   const other = await newPair('other.example.test');
   replaceFile(certFile, other.cert);
   daemon.kill('SIGHUP');
   const [refused] = await logged(daemon, 'TLS certificate not reloaded; the listeners keep the one they had', 1);
   assert.match(String(refused!.err), /the key does not belong to the certificate/);
-  assert.deepEqual(await presented(ports), { submissions: renewed.fingerprint, imaps: renewed.fingerprint, submission: renewed.fingerprint, imap: renewed.fingerprint });
+  const unchanged = { submissions: renewed.fingerprint, imaps: renewed.fingerprint, submission: renewed.fingerprint, imap: renewed.fingerprint };
+  assert.deepEqual(await presented(ports), unchanged);
+  const cliRefused = await runCli(['--data-dir', dataDir, 'tls', 'reload']);
+  assert.equal(cliRefused.code, 1);
+  assert.match(cliRefused.stderr, /the key does not belong to the certificate; the listeners keep the certificate they had/);
+  assert.deepEqual(await presented(ports), unchanged);
   assert.equal(daemon.child.exitCode, null, 'SIGHUP never ends the daemon');
+
+  // The key that belongs to it arrives: the CLI reloads and says what is presented now.
+  replaceFile(keyFile, other.key);
+  const cliReloaded = await runCli(['--data-dir', dataDir, 'tls', 'reload']);
+  assert.equal(cliReloaded.code, 0, cliReloaded.stderr);
+  assert.equal(cliReloaded.stdout.trim().split('\n').length, 1);
+  assert.match(cliReloaded.stdout, new RegExp(`^reloaded: CN=other\\.example\\.test, valid to .+, SHA-256 ${other.fingerprint}\n$`));
+  assert.deepEqual(await presented(ports), { submissions: other.fingerprint, imaps: other.fingerprint, submission: other.fingerprint, imap: other.fingerprint });
 });

@@ -102,6 +102,12 @@ export function buildProgram(): Command {
       k === 'listeners' ? Object.entries(status.listeners).map(([n, l]) => `${n} ${l.host}:${l.port}`).join(', ')
         : typeof v === 'object' && v !== null ? Object.entries(v).map(([a, b]) => `${a}=${String(b)}`).join(' ') : String(v)])));
   });
+  const tls = program.command('tls').description('the certificate SMTP and IMAP present');
+  tls.command('reload').description('read tls.certFile/keyFile again (a renewal); a pair that does not load is refused and the old one stays')
+    .action(async (_o: unknown, cmd: Command) => {
+      const certificate = await callAdmin(target(cmd), 'tls.reload') as { subject: string; validTo: string; fingerprint256: string };
+      print(cmd, certificate, () => `reloaded: ${certificate.subject}, valid to ${certificate.validTo}, SHA-256 ${certificate.fingerprint256}\n`);
+    });
   registerClusterCommands(program, { target, print });
   return program;
 }

@@ -3,6 +3,7 @@ import {
   type Command, type CommandLog, type StoreErrorCode, type StoreReader,
 } from '@tandem/store';
 import { AdminRequestError } from './admin-errors.js';
+import { TlsMaterialError } from './tls-material.js';
 
 /**
  * The admin operations behind `tandem` (users, domains, aliases, status). Reads come from the
@@ -21,6 +22,8 @@ export interface AdminOperationsDeps {
   commandLog?: CommandLog | undefined;
   nowMs(): number;
   status: StatusProvider;
+  /** Reads the TLS certificate and key again (tandem-daemon.ts); absent on a witness. */
+  reloadTls?: (() => unknown) | undefined;
   /** More operations (the cluster's), by name. */
   extra?: Record<string, AdminHandler>;
 }
@@ -37,6 +40,18 @@ export class AdminOperations {
   constructor(private readonly deps: AdminOperationsDeps) {
     this.handlers = { 'status': async () => this.deps.status(), ...deps.extra };
     if (deps.reader !== undefined && deps.commandLog !== undefined) Object.assign(this.handlers, this.mailHandlers());
+    const reloadTls = deps.reloadTls;
+    if (reloadTls) this.handlers['tls.reload'] = async () => this.reloadTls(reloadTls);
+  }
+
+  /** `tandem tls reload`: the certificate now presented, or why the files were refused (the old pair stays). */
+  private reloadTls(reload: () => unknown): unknown {
+    try {
+      return reload();
+    } catch (err) {
+      if (!(err instanceof TlsMaterialError)) throw err;
+      throw new AdminRequestError(422, 'TLS_NOT_LOADED', `${err.message}; the listeners keep the certificate they had`);
+    }
   }
 
   private get reader(): StoreReader {

@@ -119,11 +119,9 @@ async function main(): Promise<void> {
     void starting.then((daemon) => {
       if (signals > 0) return;
       try {
-        const certificate = daemon.reloadTls();
-        if (certificate) logger.info({ certificate }, 'TLS certificate reloaded');
-        else logger.info('SIGHUP: nothing to reload (a witness serves no clients)');
-      } catch (err) {
-        logger.error({ err: (err as Error).message }, 'TLS certificate not reloaded; the listeners keep the one they had');
+        if (daemon.reloadTls() === undefined) logger.info('SIGHUP: nothing to reload (a witness serves no clients)');
+      } catch {
+        // Logged by the reload itself, with the reason; the listeners keep the pair they had.
       }
     });
   });

@@ -92,7 +92,7 @@ export class TandemDaemon {
       const member = await ClusterMember.start({ cluster: config.cluster!, dataDir: config.dataDir, logger });
       closers.push(() => member.stop());
       metrics.setSource(memberMetricsSource(member, undefined));
-      await startAdminAndMetrics(config, logger, closers, metrics, member, undefined, undefined,
+      await startAdminAndMetrics(config, logger, closers, metrics, member, undefined, undefined, undefined,
         () => ({ version: '0.1.0', kind, uptimeMs: uptimeMs(), member: member.report() }));
       daemon = new TandemDaemon({ ...base, listeners: undefined, serviceHost: undefined, certFile: undefined, demo: undefined }, closers);
       return daemon;
@@ -104,10 +104,18 @@ export class TandemDaemon {
     const tls: TlsMaterial = config.tls
       ? readTlsMaterial(config.tls.certFile, config.tls.keyFile)
       : await ensureDevCertificate(config.dataDir, config.hostname);
+    // SIGHUP and `tandem tls reload` (the admin API) both come here; either way the outcome is logged.
     const tlsReloader = (services: MailServices) => (): CertificateSummary => {
-      const renewed = readTlsMaterial(tls.certFile, tls.keyFile);
-      services.updateTls(renewed);
-      return summarizeCertificate(renewed);
+      try {
+        const renewed = readTlsMaterial(tls.certFile, tls.keyFile);
+        services.updateTls(renewed);
+        const certificate = summarizeCertificate(renewed);
+        logger.info({ certificate }, 'TLS certificate reloaded');
+        return certificate;
+      } catch (err) {
+        logger.error({ err: (err as Error).message }, 'TLS certificate not reloaded; the listeners keep the one they had');
+        throw err;
+      }
     };
 
     if (kind === 'single') {
@@ -120,12 +128,13 @@ export class TandemDaemon {
       // Closed before the log: in-flight deliveries still need it to get their reply.
       closers.push(() => services.stop());
       metrics.setSource({ member: () => undefined, smtpDeliveriesInFlight: () => services.deliveriesInFlight, imapSessions: () => services.imapSessions });
-      await startAdminAndMetrics(config, logger, closers, metrics, undefined, store, commandLog, () => ({
+      const reloadTls = tlsReloader(services);
+      await startAdminAndMetrics(config, logger, closers, metrics, undefined, store, commandLog, reloadTls, () => ({
         version: '0.1.0', dev: config.dev, uptimeMs: uptimeMs(), appliedIndex: store.appliedIndex, dataDir: config.dataDir, listeners,
         domains: store.listDomains().length, users: store.listUsers().length, deliveriesInFlight: services.deliveriesInFlight,
         commandLog: commandLog.stats(),
       }));
-      daemon = new TandemDaemon({ ...base, listeners, serviceHost: undefined, certFile: tls.certFile, demo }, closers, tlsReloader(services));
+      daemon = new TandemDaemon({ ...base, listeners, serviceHost: undefined, certFile: tls.certFile, demo }, closers, reloadTls);
       return daemon;
     }
 
@@ -161,12 +170,13 @@ export class TandemDaemon {
     closers.push(async () => { stopWatchingCatchUp(); });
     metrics.setSource(memberMetricsSource(member, services));
     const mailServices = services;
-    await startAdminAndMetrics(config, logger, closers, metrics, member, store, commandLog, () => ({
+    const reloadTls = tlsReloader(mailServices);
+    await startAdminAndMetrics(config, logger, closers, metrics, member, store, commandLog, reloadTls, () => ({
       version: '0.1.0', kind, uptimeMs: uptimeMs(), appliedIndex: store.appliedIndex, dataDir: config.dataDir,
       listeners: mailServices.addresses() ?? null, domains: store.listDomains().length, users: store.listUsers().length,
       deliveriesInFlight: mailServices.deliveriesInFlight, member: member.report(), commandLog: member.commandLog!.stats(),
     }));
-    daemon = new TandemDaemon({ ...base, listeners: undefined, serviceHost, certFile: tls.certFile, demo: undefined }, closers, tlsReloader(mailServices));
+    daemon = new TandemDaemon({ ...base, listeners: undefined, serviceHost, certFile: tls.certFile, demo: undefined }, closers, reloadTls);
     return daemon;
   }
 
@@ -219,11 +229,12 @@ function memberMetricsSource(member: ClusterMember, services: MailServices | und
 
 async function startAdminAndMetrics(
   config: TandemConfig, logger: Logger, closers: Closer[], metrics: DaemonMetrics, member: ClusterMember | undefined,
-  store: MailStore | undefined, commandLog: CommandLog | undefined, status: () => Record<string, unknown>,
+  store: MailStore | undefined, commandLog: CommandLog | undefined, reloadTls: (() => CertificateSummary) | undefined,
+  status: () => Record<string, unknown>,
 ): Promise<void> {
   const statusToken = config.cluster ? memberStatusToken(readClusterSecret(config.cluster.secretFile)) : '';
   const operations = new AdminOperations({
-    reader: store, commandLog, nowMs: Date.now, status,
+    reader: store, commandLog, nowMs: Date.now, status, reloadTls,
     extra: member && config.cluster ? clusterAdminHandlers({
       member, store, cluster: config.cluster, metricsPort: config.metrics?.port, statusToken, dataDir: config.dataDir,
       restart: () => {
