@@ -115,7 +115,15 @@ async function main(): Promise<void> {
   process.on('SIGINT', shutdown);
   // SIGHUP (systemctl reload): the certificate and key are read again, as Postfix and Dovecot do on
   // a reload; never the default action, which would end the process. One during startup waits.
+  // Except under `npm start` in a terminal: there SIGHUP means the terminal closed, and a daemon
+  // left behind it would hold the ports until it next wrote to it; it stops instead (and
+  // `tandem tls reload` still reloads).
+  const hangupStops = config.dev && process.stdout.isTTY === true;
   process.on('SIGHUP', () => {
+    if (hangupStops) {
+      shutdown('SIGHUP');
+      return;
+    }
     void starting.then((daemon) => {
       if (signals > 0) return;
       try {
