@@ -1,4 +1,4 @@
-// Goal: a renewed certificate is taken without a restart, on SIGHUP (systemctl reload) or `tandem tls reload`: every new SMTP and IMAP connection, implicit TLS and STARTTLS alike, gets it, and a session opened before goes on; a key that does not belong to the certificate is refused with that reason (in the log, and by the CLI with exit status 1) while the listeners keep the pair they had; SIGHUP never ends the daemon.
+// Goal: a renewed certificate is taken without a restart, on SIGHUP (systemctl reload) or `tandem tls reload`: every new SMTP and IMAP connection, implicit TLS and STARTTLS alike, gets it (and `tandem status` names it), and a session opened before goes on; a key that does not belong to the certificate is refused with that reason (in the log, and by the CLI with exit status 1) while the listeners keep the pair they had; SIGHUP never ends the daemon.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
@@ -127,6 +127,8 @@ test('SIGHUP: a renewed certificate for every new connection, the old one kept w
   daemon.kill('SIGHUP');
   const [reloaded] = await logged(daemon, 'TLS certificate reloaded', 1);
   assert.equal((reloaded!.certificate as { fingerprint256: string }).fingerprint256, renewed.fingerprint);
+  const status = await runCli(['--data-dir', dataDir, 'status', '--json']);
+  assert.equal((JSON.parse(status.stdout) as { tls: { fingerprint256: string; subject: string } }).tls.fingerprint256, renewed.fingerprint, 'tandem status names the certificate in use');
   assert.deepEqual(await presented(ports), { submissions: renewed.fingerprint, imaps: renewed.fingerprint, submission: renewed.fingerprint, imap: renewed.fingerprint });
   const noop = readUntil(earlier, /^n OK.*\r\n/m);
   earlier.write('n NOOP\r\n');

@@ -3,7 +3,8 @@ import { PrometheusRegistry, type Counter, type Histogram, type MetricSample } f
 /**
  * tandemd's Prometheus series (`/metrics`): Raft role, term, commit and applied index, replication
  * lag per member, VIP held, degraded; SMTP and IMAP writes by command and outcome with their
- * latency (propose → answer: what a client waits for its 250 / OK), sessions in progress.
+ * latency (propose → answer: what a client waits for its 250 / OK), sessions in progress, and when
+ * the TLS certificate in use expires.
  * Gauges read the live state at scrape time through a MetricsSource.
  */
 export interface MemberMetrics {
@@ -34,6 +35,8 @@ const roles = ['leader', 'follower', 'candidate', 'preCandidate'];
 export class DaemonMetrics {
   readonly registry = new PrometheusRegistry();
   private source: MetricsSource | undefined;
+  /** When the certificate the listeners present stops being valid (ms since the epoch). */
+  private tlsNotAfterMs: number | undefined;
   private readonly writes: Record<'smtp' | 'imap', { total: Counter; seconds: Histogram }>;
 
   constructor(readonly nodeId: string, readonly nodeRole: 'data' | 'witness' | 'single') {
@@ -56,6 +59,9 @@ export class DaemonMetrics {
       one(member() ? Number(member()!.degraded) : undefined));
     r.gauge('tandem_smtp_deliveries_in_flight', 'SMTP messages received and waiting for their commit.', () => one(this.source?.smtpDeliveriesInFlight()));
     r.gauge('tandem_imap_sessions', 'IMAP sessions open.', () => one(this.source?.imapSessions()));
+    // For an alert well before the certificate expires (a renewal that did not reach this node).
+    r.gauge('tandem_tls_certificate_not_after_seconds', 'When the TLS certificate SMTP and IMAP present expires (Unix time).', () =>
+      one(this.tlsNotAfterMs === undefined ? undefined : Math.floor(this.tlsNotAfterMs / 1000)));
     this.writes = {
       smtp: {
         total: r.counter('tandem_smtp_writes_total', 'SMTP writes (deliveries) by command and outcome.'),
@@ -70,6 +76,12 @@ export class DaemonMetrics {
 
   setSource(source: MetricsSource): void {
     this.source = source;
+  }
+
+  /** The certificate now presented (at start and after each reload): its validTo, as X509Certificate gives it. */
+  setTlsCertificate(validTo: string): void {
+    const ms = Date.parse(validTo);
+    this.tlsNotAfterMs = Number.isNaN(ms) ? undefined : ms;
   }
 
   protocol(name: 'smtp' | 'imap'): ProtocolMeter {

@@ -104,12 +104,16 @@ export class TandemDaemon {
     const tls: TlsMaterial = config.tls
       ? readTlsMaterial(config.tls.certFile, config.tls.keyFile)
       : await ensureDevCertificate(config.dataDir, config.hostname);
+    // The certificate in use, for `tandem status` and the expiry metric.
+    let certificate = summarizeCertificate(tls);
+    metrics.setTlsCertificate(certificate.validTo);
     // SIGHUP and `tandem tls reload` (the admin API) both come here; either way the outcome is logged.
     const tlsReloader = (services: MailServices) => (): CertificateSummary => {
       try {
         const renewed = readTlsMaterial(tls.certFile, tls.keyFile);
         services.updateTls(renewed);
-        const certificate = summarizeCertificate(renewed);
+        certificate = summarizeCertificate(renewed);
+        metrics.setTlsCertificate(certificate.validTo);
         logger.info({ certificate }, 'TLS certificate reloaded');
         return certificate;
       } catch (err) {
@@ -132,7 +136,7 @@ export class TandemDaemon {
       await startAdminAndMetrics(config, logger, closers, metrics, undefined, store, commandLog, reloadTls, () => ({
         version: '0.1.0', dev: config.dev, uptimeMs: uptimeMs(), appliedIndex: store.appliedIndex, dataDir: config.dataDir, listeners,
         domains: store.listDomains().length, users: store.listUsers().length, deliveriesInFlight: services.deliveriesInFlight,
-        commandLog: commandLog.stats(),
+        commandLog: commandLog.stats(), tls: certificate,
       }));
       daemon = new TandemDaemon({ ...base, listeners, serviceHost: undefined, certFile: tls.certFile, demo }, closers, reloadTls);
       return daemon;
@@ -174,7 +178,7 @@ export class TandemDaemon {
     await startAdminAndMetrics(config, logger, closers, metrics, member, store, commandLog, reloadTls, () => ({
       version: '0.1.0', kind, uptimeMs: uptimeMs(), appliedIndex: store.appliedIndex, dataDir: config.dataDir,
       listeners: mailServices.addresses() ?? null, domains: store.listDomains().length, users: store.listUsers().length,
-      deliveriesInFlight: mailServices.deliveriesInFlight, member: member.report(), commandLog: member.commandLog!.stats(),
+      deliveriesInFlight: mailServices.deliveriesInFlight, member: member.report(), commandLog: member.commandLog!.stats(), tls: certificate,
     }));
     daemon = new TandemDaemon({ ...base, listeners: undefined, serviceHost, certFile: tls.certFile, demo: undefined }, closers, reloadTls);
     return daemon;
