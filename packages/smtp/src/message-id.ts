@@ -11,14 +11,26 @@ const messageIdField = /(?:^|\n)message-id[ \t]*:((?:[^\n]*)(?:\n[ \t][^\n]*)*)/
 
 export function messageIdOf(raw: Uint8Array): string | undefined {
   const bytes = Buffer.from(raw.buffer, raw.byteOffset, Math.min(raw.byteLength, limits.mailLogHeaderScanBytesMax));
-  // The header section ends at the first empty line (RFC 5322 §2.1); a bare LF one counts too.
-  const crlf = bytes.indexOf('\r\n\r\n');
-  const lf = bytes.indexOf('\n\n');
-  const ends = [crlf, lf].filter((i) => i >= 0);
-  const end = ends.length > 0 ? Math.min(...ends) : bytes.length;
-  const match = messageIdField.exec(bytes.toString('latin1', 0, end));
+  const match = messageIdField.exec(bytes.toString('latin1', 0, headerEnd(bytes)));
   if (!match) return undefined;
   // Unfold, drop the line breaks' CRs, and keep what the log can show (latin1 keeps bytes as they came).
   const value = match[1]!.replace(/\r?\n(?=[ \t])/g, '').replace(/\r/g, '').trim();
   return value === '' ? undefined : value.slice(0, limits.mailLogMessageIdCharsMax);
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Where the header section ends: at its first empty line (RFC 5322 §2.1), CRLF or a bare LF; the
+ * whole buffer if there is none. Line by line, so the body is never scanned.
+ */
+function headerEnd(bytes: Buffer): number {
+  for (let at = 0; at < bytes.length;) {
+    if (bytes[at] === LF || (bytes[at] === CR && bytes[at + 1] === LF)) return at;
+    const next = bytes.indexOf(LF, at);
+    if (next < 0) break;
+    at = next + 1;
+  }
+  return bytes.length;
 }

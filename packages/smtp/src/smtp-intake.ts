@@ -207,7 +207,7 @@ export class SmtpIntake {
       this.inFlight += 1;
       try {
         if (this.closing) throw new IntakeClosingError();
-        const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+        const mailFrom = reversePath(session);
         const rcptTo = session.envelope.rcptTo.map((r) => r.address);
         const outcome = await o.backend.deliver({
           mailFrom, rcptTo, raw, dedupeKey: dedupeKey({ mailFrom, rcptTo }, raw),
@@ -239,7 +239,7 @@ export class SmtpIntake {
    */
   private logRefused(what: string, session: SMTPServerSession, to: string[], reply: SmtpReply): void {
     this.options.logger.info({
-      session: session.id, client: session.remoteAddress, from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
+      session: session.id, client: session.remoteAddress, from: reversePath(session),
       to, reply: `${reply.code} ${reply.enhancedCode} ${reply.text}`,
     }, what);
   }
@@ -260,6 +260,11 @@ function listenError(kind: ListenerKind, host: string, port: number, err: NodeJS
   if (err.code === 'EACCES') return new Error(`${where}: permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)`, { cause: err });
   if (err.code === 'EADDRNOTAVAIL') return new Error(`${where}: no such local address`, { cause: err });
   return new Error(`${where}: ${err.message}`, { cause: err });
+}
+
+/** MAIL FROM's address; '' for the null reverse-path <> (RFC 5321 §4.5.5) or before MAIL. */
+function reversePath(session: SMTPServerSession): string {
+  return session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
 }
 
 function intakeSession(session: SMTPServerSession): IntakeSession {
