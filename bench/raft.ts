@@ -12,7 +12,7 @@ const withRawTriple = process.argv.includes('--raw-x3');
 import { fork, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { MemberCluster } from '@tandem/replication';
+import { MemberCluster } from '../packages/replication/src/test-support/member-cluster.js';
 import { rawBaseline, type Figures } from './lib/raw-appender.js';
 
 interface Workload {

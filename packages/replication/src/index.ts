@@ -32,4 +32,3 @@ export type { PeerAddress, PeerLinkStatus } from './peer-link.js';
 export type { SnapshotTransferStatus } from './snapshot-sender.js';
 
 // Real-process cluster tooling (acceptance tests, bench/raft.ts).
-export { MemberCluster, MemberHandle, MemberFailedError } from './member-cluster.js';

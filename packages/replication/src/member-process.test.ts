@@ -1,7 +1,7 @@
 // Goal (issue 3, acceptance 4): kill -9 of the leader of three real processes loses no acknowledged proposal; a new leader within 2 s.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemberCluster, type MemberHandle } from './member-cluster.js';
+import { MemberCluster, type MemberHandle } from './test-support/member-cluster.js';
 
 const electionDeadlineMs = 2000;
 

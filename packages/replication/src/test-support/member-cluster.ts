@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@tandem/testkit';
-import type { MemberReply, MemberRequest, MemberStatusEvent } from './member-process.js';
-import type { LinkProtection } from './secure-connection.js';
+import type { MemberReply, MemberRequest, MemberStatusEvent } from '../member-process.js';
+import type { LinkProtection } from '../secure-connection.js';
 
 /**
  * Several member-process.ts children on loopback, driven over IPC: for the real-process test
@@ -75,7 +75,7 @@ export class MemberCluster {
     const ports: number[] = [];
     for (const _ of ids) ports.push(await freePort());
     const secretHex = randomBytes(32).toString('hex');
-    const script = fileURLToPath(new URL('./member-process.ts', import.meta.url));
+    const script = fileURLToPath(new URL('../member-process.ts', import.meta.url));
     const members = ids.map((id, k) => {
       const args = ['--id', id, '--dir', join(dir, id), '--listen', `127.0.0.1:${ports[k]}`, '--secret-hex', secretHex,
         '--election-timeout-ms', String(options.electionTimeoutMs ?? 500), '--link-protection', options.linkProtection ?? 'encrypt'];
