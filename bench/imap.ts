@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ImapFlow } from 'imapflow';
 import { generateMailbox } from '../test/support/mailbox-generator.js';
-import { DovecotMissingError, ensureDovecotInstalled, startDovecot } from './lib/imap-dovecot.js';
+import { DovecotMissingError, ensureDovecotInstalled, startDovecot } from '../test/support/dovecot-process.js';
 import { loadTandem, startTandem } from './lib/imap-tandem.js';
 import { openClient, parallelSessions, workloads } from './lib/imap-workloads.js';
 import type { ImapTarget, WorkloadContext } from './lib/imap-workloads.js';

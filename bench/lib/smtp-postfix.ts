@@ -14,7 +14,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { waitForGreeting } from './wait-for-greeting.js';
+import { waitForGreeting } from '../../test/support/wait-for-greeting.js';
 import { join } from 'node:path';
 
 export const postfixBinary = '/usr/sbin/postfix';

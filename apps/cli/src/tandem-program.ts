@@ -102,6 +102,18 @@ export function buildProgram(): Command {
       k === 'listeners' ? Object.entries(status.listeners).map(([n, l]) => `${n} ${l.host}:${l.port}`).join(', ')
         : typeof v === 'object' && v !== null ? Object.entries(v).map(([a, b]) => `${a}=${String(b)}`).join(' ') : String(v)])));
   });
+  program.command('export').description("a standard Maildir++ copy of the mail (flags in the file names, Dovecot's UID lists) under <data dir>/exports/")
+    .option('--user <address>', 'only this user (repeat for more)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .action(async (options: { user: string[] }, cmd: Command) => {
+      const done = await callAdmin(target(cmd), 'maildir.export', options.user.length > 0 ? { users: options.user } : {}) as
+        { path: string; users: number; mailboxes: number; messages: number; vanished: number };
+      print(cmd, done, () => [
+        `exported ${done.messages} messages in ${done.mailboxes} mailboxes of ${done.users} users to ${done.path}`,
+        ...(done.vanished > 0 ? [`(${done.vanished} expunged while the export ran are not in it)`] : []),
+        "the files are hard links to the store's: copy the tree elsewhere (cp -a, rsync, tar) and remove it with rm -r; do not chmod, chown or edit it in place",
+        '',
+      ].join('\n'));
+    });
   const tls = program.command('tls').description('the certificate SMTP and IMAP present');
   tls.command('reload').description('read tls.certFile/keyFile again (a renewal); a pair that does not load is refused and the old one stays')
     .action(async (_o: unknown, cmd: Command) => {

@@ -4,6 +4,7 @@ import {
 } from '@tandem/store';
 import { AdminRequestError } from './admin-errors.js';
 import { TlsMaterialError } from './tls-material.js';
+import { exportUnderDataDir } from './maildir-export.js';
 
 /**
  * The admin operations behind `tandem` (users, domains, aliases, status). Reads come from the
@@ -22,6 +23,8 @@ export interface AdminOperationsDeps {
   commandLog?: CommandLog | undefined;
   nowMs(): number;
   status: StatusProvider;
+  /** The daemon's data dir: `maildir.export` writes under it (maildir-export.ts). */
+  dataDir?: string | undefined;
   /** Reads the TLS certificate and key again (tandem-daemon.ts); absent on a witness. */
   reloadTls?: (() => unknown) | undefined;
   /** More operations (the cluster's), by name. */
@@ -71,7 +74,18 @@ export class AdminOperations {
       'alias.list': async () => this.reader.listAliases(),
       'alias.add': (args) => this.addAlias(args),
       'alias.remove': async (args) => this.propose({ type: 'alias.remove', ...this.aliasArgs(args) }),
+      ...(this.deps.dataDir !== undefined ? { 'maildir.export': (args: AdminArgs) => this.exportMaildir(args, this.deps.dataDir!) } : {}),
     };
+  }
+
+  /** `tandem export [--user A]…`: every user's mail, or the named users' (each must exist). */
+  private exportMaildir(args: AdminArgs, dataDir: string): Promise<unknown> {
+    const users = args.users;
+    if (users !== undefined && (!Array.isArray(users) || users.some((u) => typeof u !== 'string'))) {
+      throw new AdminRequestError(400, 'INVALID', 'users must be a list of addresses');
+    }
+    const addresses = (users as string[] | undefined)?.map((address) => this.localUser({ address }, 'address', true));
+    return exportUnderDataDir(this.reader, dataDir, addresses?.length ? addresses : undefined, this.deps.nowMs());
   }
 
   get operations(): string[] { return Object.keys(this.handlers); }

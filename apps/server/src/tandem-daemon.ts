@@ -238,7 +238,7 @@ async function startAdminAndMetrics(
 ): Promise<void> {
   const statusToken = config.cluster ? memberStatusToken(readClusterSecret(config.cluster.secretFile)) : '';
   const operations = new AdminOperations({
-    reader: store, commandLog, nowMs: Date.now, status, reloadTls,
+    reader: store, commandLog, nowMs: Date.now, status, reloadTls, dataDir: config.dataDir,
     extra: member && config.cluster ? clusterAdminHandlers({
       member, store, cluster: config.cluster, metricsPort: config.metrics?.port, statusToken, dataDir: config.dataDir,
       restart: () => {

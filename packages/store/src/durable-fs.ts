@@ -33,7 +33,7 @@ const writeFd = promisify(writeCallback);
 /** Bytes copied into the page cache on the event loop; bigger files are written from the thread pool. */
 export const inlineWriteBytesMax = 256 * 1024;
 
-function errCode(err: unknown): string | undefined {
+export function errCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
 }
 

@@ -17,7 +17,7 @@ test('export writes cur/ files with :2,<flags>, dovecot-keywords and dovecot-uid
     await f.ok({ type: 'mailbox.create', user, mailbox: 'v1.2/notes' });
     await f.ok({ type: 'message.copy', user, mailbox: 'INBOX', uids: [3], target: 'v1.2/notes', move: false });
     const out = join(tmp.dir, 'export');
-    assert.deepEqual(await exportMaildir(f.store, out), { users: 1, mailboxes: 8, messages: 4 });
+    assert.deepEqual(await exportMaildir(f.store, out), { users: 1, mailboxes: 8, messages: 4, vanished: 0 });
     const root = join(out, 'example.test', 'demo');
     const cur = (await readdir(join(root, 'cur'))).sort();
     assert.equal(cur.length, 3);
@@ -28,8 +28,41 @@ test('export writes cur/ files with :2,<flags>, dovecot-keywords and dovecot-uid
     assert.equal(uidlist[0], `3 V${inbox.uidValidity} N${inbox.uidNext}`);
     assert.match(uidlist[1]!, /^1 :\d+\.L\d+R0\.tandem,S=\d+$/);
     assert.equal(await readFile(join(root, 'cur', cur[1]!), 'utf8'), 'Subject: message 2\r\n\r\nbody 2\r\n');
-    assert.deepEqual(await readdir(join(root, '.v1%2E2.notes', 'cur')).then((x) => x.length), 1);
+    // Dovecot's listescape spelling (lower-case hex), not the store's own .v1%2E2.notes.
+    assert.deepEqual(await readdir(join(root, '.v1%2e2.notes', 'cur')).then((x) => x.length), 1);
     assert.deepEqual(await readdir(join(root, '.Sent')).then((x) => x.sort()), ['cur', 'dovecot-uidlist', 'maildirfolder', 'new', 'tmp']);
+  } finally {
+    await f.close();
+    await tmp.remove();
+  }
+});
+
+test('a message expunged while the export runs is left out and counted, not an error', async () => {
+  const tmp = await makeTempDir('export-vanished');
+  const f = await StoreFeeder.open(join(tmp.dir, 'data'));
+  try {
+    const user = await f.withDemoUser();
+    for (let n = 1; n <= 3; n++) await f.ok(deliverCommand(n, user));
+    // What the export saw when it listed INBOX, before messages 2 and 3 were expunged.
+    const listed = f.store.listMessages(user, 'INBOX');
+    const pathOf3 = f.store.messagePath(user, 'INBOX', 3);
+    await f.ok({ type: 'message.store', user, mailbox: 'INBOX', uids: [2, 3], operation: 'add', flags: ['\\Deleted'] });
+    await f.ok({ type: 'message.expunge', user, mailbox: 'INBOX', uids: [2, 3] });
+    const reader = {
+      listUsers: () => f.store.listUsers(),
+      getUser: (a: string) => f.store.getUser(a),
+      listMailboxes: (a: string) => f.store.listMailboxes(a),
+      listMessages: (a: string, m: string) => (m === 'INBOX' ? listed : f.store.listMessages(a, m)),
+      // 2: the store no longer knows the UID; 3: it gave the path before its file went.
+      messagePath: (a: string, m: string, uid: number) => (uid === 3 ? pathOf3 : f.store.messagePath(a, m, uid)),
+    };
+    const out = join(tmp.dir, 'export');
+    assert.deepEqual(await exportMaildir(reader, out), { users: 1, mailboxes: 6, messages: 1, vanished: 2 });
+    const root = join(out, 'example.test', 'demo');
+    assert.equal((await readdir(join(root, 'cur'))).length, 1);
+    const uidlist = (await readFile(join(root, 'dovecot-uidlist'), 'utf8')).trim().split('\n');
+    assert.equal(uidlist.length, 2, 'the header and message 1 only');
+    assert.match(uidlist[1]!, /^1 :/);
   } finally {
     await f.close();
     await tmp.remove();

@@ -5,24 +5,30 @@
  * lower-case letters Dovecot maps through a per-folder "dovecot-keywords" file (at most 26), and a
  * "dovecot-uidlist" (version 3) so Dovecot keeps our UIDs and UIDVALIDITY. Files are hard-linked
  * from the store when possible (same file system), copied otherwise; the store is only read.
+ *
+ * It runs beside the mail traffic: each mailbox is listed once, and a message expunged after that
+ * (its file gone, or its UID no longer in the store) is left out and counted as `vanished` rather
+ * than failing the export.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { MailStore } from './mail-store.js';
-import { linkReplacing } from './durable-fs.js';
+import type { StoreReader } from './store-reader.js';
+import { errCode, linkReplacing } from './durable-fs.js';
 import { parseLocalAddress } from './address.js';
-import { maildirFolderName } from './maildir-folder.js';
+import { dovecotFolderName } from './maildir-folder.js';
 
 const flagLetters: ReadonlyArray<readonly [string, string]> = [
   ['\\Draft', 'D'], ['\\Flagged', 'F'], ['\\Answered', 'R'], ['\\Seen', 'S'], ['\\Deleted', 'T'],
 ];
 const keywordLettersMax = 26;
 
-export interface ExportSummary { users: number; mailboxes: number; messages: number }
+export interface ExportSummary { users: number; mailboxes: number; messages: number; vanished: number }
+
+type ExportReader = Pick<StoreReader, 'listUsers' | 'getUser' | 'listMailboxes' | 'listMessages' | 'messagePath'>;
 
 /** Exports every user (or only `users`) to `<outDir>/<domain>/<localpart>/`. */
-export async function exportMaildir(store: MailStore, outDir: string, users?: readonly string[]): Promise<ExportSummary> {
-  const summary: ExportSummary = { users: 0, mailboxes: 0, messages: 0 };
+export async function exportMaildir(store: ExportReader, outDir: string, users?: readonly string[]): Promise<ExportSummary> {
+  const summary: ExportSummary = { users: 0, mailboxes: 0, messages: 0, vanished: 0 };
   const addresses = users ?? store.listUsers().map((u) => u.address);
   for (const address of addresses) {
     const { localPart, domain, address: user } = parseLocalAddress(address);
@@ -32,7 +38,7 @@ export async function exportMaildir(store: MailStore, outDir: string, users?: re
     for (const mailbox of store.listMailboxes(user)) {
       summary.mailboxes++;
       const messages = store.listMessages(user, mailbox.name);
-      const folder = maildirFolderName(mailbox.name);
+      const folder = dovecotFolderName(mailbox.name);
       const dir = folder ? join(root, folder) : root;
       for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(dir, sub), { recursive: true });
       if (folder) await writeFile(join(dir, 'maildirfolder'), '');
@@ -40,8 +46,11 @@ export async function exportMaildir(store: MailStore, outDir: string, users?: re
       const uidlist = [`3 V${mailbox.uidValidity} N${mailbox.uidNext}`];
       for (const m of messages) {
         const base = basename(m.file).replace(/:2,.*$/, '');
-        const name = `${base}:2,${infoLetters(m.flags, keywords)}`;
-        await linkReplacing(store.messagePath(user, mailbox.name, m.uid)!, join(dir, 'cur', name));
+        const source = store.messagePath(user, mailbox.name, m.uid);
+        if (source === undefined || !await exported(source, join(dir, 'cur', `${base}:2,${infoLetters(m.flags, keywords)}`))) {
+          summary.vanished++;
+          continue;
+        }
         uidlist.push(`${m.uid} :${base}`);
         summary.messages++;
       }
@@ -50,6 +59,22 @@ export async function exportMaildir(store: MailStore, outDir: string, users?: re
     }
   }
   return summary;
+}
+
+/** Links (or copies) one message file; false when the store removed it meanwhile (an expunge). */
+async function exported(source: string, target: string): Promise<boolean> {
+  try {
+    await linkReplacing(source, target);
+    return true;
+  } catch (err) {
+    if (errCode(err) !== 'ENOENT') throw err;
+    try {
+      await access(source);
+    } catch {
+      return false; // the source is gone: expunged after its mailbox was listed
+    }
+    throw err;
+  }
 }
 
 /** The ":2," info letters for a message; new keywords get the next free letter (a, b, …). */

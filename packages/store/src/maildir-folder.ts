@@ -19,6 +19,16 @@ export function maildirFolderName(mailbox: string): string {
   return '.' + mailbox.split('/').map(escapeLevel).join('.');
 }
 
+/**
+ * The folder name as Dovecot's listescape plugin writes it (escape character "%", lower-case hex:
+ * "v1.2" → ".v1%2e2"), for exports (export-maildir.ts). Dovecot decodes either case when it lists
+ * folders, but finds a mailbox by the name it encodes itself. Only the "." escape has letters in it,
+ * and every "%" in maildirFolderName's output starts an escape, so the replacement is exact.
+ */
+export function dovecotFolderName(mailbox: string): string {
+  return maildirFolderName(mailbox).replace(/%2E/g, '%2e');
+}
+
 /** The inverse of maildirFolderName ("" → "INBOX"); throws on a string it could not have made. */
 export function mailboxNameFromFolder(folder: string): string {
   if (folder === '') return 'INBOX';

@@ -1,11 +1,12 @@
 /**
- * A throwaway Dovecot (Debian's dovecot-imapd) for the IMAP bench: the reference the Tandem
- * figures are divided by. Everything lives in one temp dir — its own config, base_dir, state_dir,
- * log, a passwd-file with one plaintext user and the Maildir — so it never touches /etc/dovecot
- * or a system instance, and `stop()` leaves nothing behind.
+ * A throwaway Dovecot (Debian's dovecot-imapd): the reference the IMAP bench's Tandem figures are
+ * divided by, and the independent Maildir reader that test/e2e/maildir-export.test.ts points at a
+ * `tandem export`. Everything lives in one temp dir — its own config, base_dir, state_dir, log, a
+ * passwd-file with one plaintext user and the Maildir — so it never touches /etc/dovecot or a
+ * system instance, and `stop()` leaves nothing behind.
  *
  * The settings are Dovecot's compiled-in defaults (what Debian ships) except what a loopback
- * bench needs: no TLS and plaintext auth (loopback only), a free port, and more sessions per
+ * run needs: no TLS and plaintext auth (loopback only), a free port, and more sessions per
  * user and IP than the default 10 (the bench opens 11).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -15,7 +16,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '@tandem/testkit';
 import { waitForGreeting } from './wait-for-greeting.js';
-import type { GeneratedMessage } from '../../test/support/mailbox-generator.js';
+import type { GeneratedMessage } from './mailbox-generator.js';
 
 export const dovecotBinary = '/usr/sbin/dovecot';
 const startTimeoutMs = 15_000;
@@ -73,26 +74,36 @@ export async function writeMaildir(maildir: string, messages: readonly Generated
   }
 }
 
+/** The user's mail: messages to write into a new Maildir, or a Maildir++ tree to copy (`cp -a`). */
+export type DovecotMail = { messages: readonly GeneratedMessage[] } | { copyOf: string };
+
 /**
- * Writes the Maildir and starts Dovecot in a temp dir of its own (directly under os.tmpdir(), so
- * that as root the unprivileged mail processes can reach it); `stop()` removes it.
+ * Writes (or copies) the Maildir and starts Dovecot in a temp dir of its own (directly under
+ * os.tmpdir(), so that as root the unprivileged mail processes can reach it); `stop()` removes it.
+ * A copied tree gets files of its own, so the chown below never reaches the original's.
  */
-export async function startDovecot(opts: { user: string; password: string; messages: readonly GeneratedMessage[] }): Promise<DovecotInstance> {
+export async function startDovecot(opts: { user: string; password: string; tandemNames?: boolean } & DovecotMail): Promise<DovecotInstance> {
   if (!existsSync(dovecotBinary)) throw new DovecotMissingError();
   const { user, password } = opts;
   const dir = await mkdtemp(join(tmpdir(), 'tandem-dovecot-'));
   try {
-    return await startIn(dir, user, password, opts.messages);
+    return await startIn(dir, user, password, opts, opts.tandemNames ?? false);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
 }
 
-async function startIn(dir: string, user: string, password: string, messages: readonly GeneratedMessage[]): Promise<DovecotInstance> {
+async function startIn(dir: string, user: string, password: string, mail: DovecotMail, tandemNames: boolean): Promise<DovecotInstance> {
   const home = join(dir, 'home');
   const maildir = join(home, 'Maildir');
-  await writeMaildir(maildir, messages);
+  if ('copyOf' in mail) {
+    await mkdir(home);
+    const copy = spawnSync('cp', ['-a', mail.copyOf, maildir]);
+    if (copy.status !== 0) throw new DovecotStartError(`cp -a ${mail.copyOf} failed`, copy.stderr.toString());
+  } else {
+    await writeMaildir(maildir, mail.messages);
+  }
   const asRoot = process.getuid?.() === 0;
   // As root, mail processes run as nobody (Dovecot refuses UID 0 for mail access); otherwise
   // everything runs as the current user, Dovecot's documented non-root mode.
@@ -106,7 +117,7 @@ async function startIn(dir: string, user: string, password: string, messages: re
   const logPath = join(dir, 'dovecot.log');
   const confPath = join(dir, 'dovecot.conf');
   await writeFile(join(dir, 'users'), `${user}:{PLAIN}${password}::::::\n`, { mode: 0o644 });
-  await writeFile(confPath, dovecotConfig({ dir, port: port!, home, maildir, logPath, owner }));
+  await writeFile(confPath, dovecotConfig({ dir, port: port!, home, maildir, logPath, owner, tandemNames }));
   await mkdir(join(dir, 'state'), { recursive: true });
 
   const child = spawn(dovecotBinary, ['-F', '-c', confPath], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -132,11 +143,16 @@ async function startIn(dir: string, user: string, password: string, messages: re
   };
 }
 
-function dovecotConfig(o: { dir: string; port: number; home: string; maildir: string; logPath: string; owner: { uid: number; gid: number; name: string | undefined } }): string {
+/**
+ * `tandemNames`: folder names as `tandem export` writes them, which Dovecot's defaults do not read:
+ * UTF-8 on disk (`:UTF-8`, not modified UTF-7) and '.' inside a name escaped as %2e (the listescape
+ * plugin with '%' as its escape character, '/' as the hierarchy separator). README.md gives the same.
+ */
+function dovecotConfig(o: { dir: string; port: number; home: string; maildir: string; logPath: string; owner: { uid: number; gid: number; name: string | undefined }; tandemNames: boolean }): string {
   const nonRoot = o.owner.name !== undefined
     ? `default_internal_user = ${o.owner.name}\ndefault_login_user = ${o.owner.name}\nservice imap-login {\n  chroot =\n}\n`
     : '';
-  return `# Generated by bench/lib/imap-dovecot.ts for one bench run.
+  return `# Generated by test/support/dovecot-process.ts for one run.
 instance_name = tandem-bench-${process.pid}
 base_dir = ${join(o.dir, 'run')}
 state_dir = ${join(o.dir, 'state')}
@@ -147,11 +163,12 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 first_valid_uid = ${Math.min(o.owner.uid, 500)}
-mail_location = maildir:${o.maildir}
+mail_location = maildir:${o.maildir}${o.tandemNames ? ':UTF-8' : ''}
 namespace inbox {
   inbox = yes
   prefix =
-}
+${o.tandemNames ? '  separator = /\n' : ''}}
+${o.tandemNames ? 'mail_plugins = $mail_plugins listescape\nplugin {\n  listescape_char = "%%"\n}\n' : ''}
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u ${join(o.dir, 'users')}
