@@ -9,26 +9,9 @@ import { ImapFlow } from 'imapflow';
 import { runCli } from '../support/cli-process.js';
 import { DaemonProcess } from '../support/daemon-process.js';
 import { startDovecot } from '../support/dovecot-process.js';
+import { imapSnapshot as snapshot } from '../support/imap-snapshot.js';
 
 const password = 'export-test-pw';
-
-interface MailboxView { path: string[]; uidValidity: string; messages: Array<{ uid: number; flags: string[]; bytes: string }> }
-
-/** Every mailbox with its messages, as an IMAP client sees them (\Recent left out: it is per session). */
-async function snapshot(client: ImapFlow): Promise<MailboxView[]> {
-  const views: MailboxView[] = [];
-  for (const entry of (await client.list()).sort((a, b) => a.path.localeCompare(b.path))) {
-    const mailbox = await client.mailboxOpen(entry.path, { readOnly: true });
-    const messages: MailboxView['messages'] = [];
-    if (mailbox.exists > 0) {
-      for await (const m of client.fetch('1:*', { uid: true, flags: true, source: true })) {
-        messages.push({ uid: m.uid, flags: [...(m.flags ?? [])].filter((f) => f !== '\\Recent').sort(), bytes: m.source!.toString('latin1') });
-      }
-    }
-    views.push({ path: entry.path.split(entry.delimiter), uidValidity: String(mailbox.uidValidity), messages });
-  }
-  return views.sort((a, b) => a.path.join('\0').localeCompare(b.path.join('\0')));
-}
 
 test('tandem export is read by Dovecot as the same mail', { timeout: 120_000 }, async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tandem-export-'));

@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -23,20 +23,39 @@ export function adminTarget(dataDir: string, socketPath?: string): AdminTarget {
 const startHint = 'is it running? start it with `npm start` (or point me at its data dir with --data-dir or TANDEM_DATA_DIR)';
 
 export async function callAdmin(target: AdminTarget, operation: string, args: Record<string, unknown> = {}): Promise<unknown> {
+  const res = await post(target, operation, args);
+  const text = await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('error', reject);
+  });
+  return parseAnswer(target, res.statusCode ?? 0, text);
+}
+
+/**
+ * An operation whose answer is bytes (a backup): resolves with the response to read them from
+ * once tandemd has started sending; a refusal (JSON) becomes a CliError like callAdmin's.
+ */
+export async function downloadAdmin(target: AdminTarget, operation: string, args: Record<string, unknown> = {}): Promise<IncomingMessage> {
+  const res = await post(target, operation, args);
+  if (res.statusCode === 200 && res.headers['content-type'] === 'application/octet-stream') return res;
+  const chunks: Buffer[] = [];
+  for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
+  parseAnswer(target, res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'));
+  throw new CliError(`tandemd answered ${operation} with JSON where bytes were expected; is the daemon older than this CLI?`);
+}
+
+function post(target: AdminTarget, operation: string, args: Record<string, unknown>): Promise<IncomingMessage> {
   const token = readToken(target);
   const body = JSON.stringify(args);
-  const response = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+  return new Promise<IncomingMessage>((resolve, reject) => {
     const req = request({
       socketPath: target.socketPath,
       path: `/v1/${operation}`,
       method: 'POST',
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    }, resolve);
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
         reject(new CliError(`cannot reach tandemd at ${target.socketPath}: ${startHint}`, 'UNREACHABLE'));
@@ -46,6 +65,10 @@ export async function callAdmin(target: AdminTarget, operation: string, args: Re
     });
     req.end(body);
   });
+}
+
+function parseAnswer(target: AdminTarget, status: number, text: string): unknown {
+  const response = { status, text };
   let parsed: { ok: boolean; result?: unknown; error?: { code: string; message: string } };
   try {
     parsed = JSON.parse(response.text) as typeof parsed;

@@ -4,6 +4,7 @@ import { adminTarget, callAdmin, type AdminTarget } from './admin-client.js';
 import { formatTable } from './format-table.js';
 import { promptPassword } from './prompt-password.js';
 import { registerClusterCommands } from './cluster-commands.js';
+import { registerBackupCommands } from './backup-commands.js';
 
 /**
  * `tandem`: the admin CLI. Each subcommand is one admin API operation; `--json` prints the raw
@@ -120,6 +121,7 @@ export function buildProgram(): Command {
       const certificate = await callAdmin(target(cmd), 'tls.reload') as { subject: string; validTo: string; fingerprint256: string };
       print(cmd, certificate, () => `reloaded: ${certificate.subject}, valid to ${certificate.validTo}, SHA-256 ${certificate.fingerprint256}\n`);
     });
+  registerBackupCommands(program, { target, print });
   registerClusterCommands(program, { target, print });
   return program;
 }

@@ -5,6 +5,7 @@ import {
 import { AdminRequestError } from './admin-errors.js';
 import { TlsMaterialError } from './tls-material.js';
 import { exportUnderDataDir } from './maildir-export.js';
+import type { AdminStream } from './admin-stream.js';
 
 /**
  * The admin operations behind `tandem` (users, domains, aliases, status). Reads come from the
@@ -23,6 +24,8 @@ export interface AdminOperationsDeps {
   commandLog?: CommandLog | undefined;
   nowMs(): number;
   status: StatusProvider;
+  /** A backup of the store as a byte stream (`tandem backup create`); absent on a witness. */
+  backup?: (() => Promise<AdminStream>) | undefined;
   /** The daemon's data dir: `maildir.export` writes under it (maildir-export.ts). */
   dataDir?: string | undefined;
   /** Reads the TLS certificate and key again (tandem-daemon.ts); absent on a witness. */
@@ -43,6 +46,8 @@ export class AdminOperations {
   constructor(private readonly deps: AdminOperationsDeps) {
     this.handlers = { 'status': async () => this.deps.status(), ...deps.extra };
     if (deps.reader !== undefined && deps.commandLog !== undefined) Object.assign(this.handlers, this.mailHandlers());
+    const backup = deps.backup;
+    if (backup) this.handlers['store.backup'] = () => backup();
     const reloadTls = deps.reloadTls;
     if (reloadTls) this.handlers['tls.reload'] = async () => this.reloadTls(reloadTls);
   }

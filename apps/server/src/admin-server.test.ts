@@ -11,6 +11,7 @@ import { limits } from '@tandem/config';
 import { LocalCommandLog, MailStore } from '@tandem/store';
 import { AdminOperations } from './admin-operations.js';
 import { AdminServer } from './admin-server.js';
+import { AdminStream } from './admin-stream.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tandem-admin-'));
 const socketPath = join(dir, 'admin.sock');
@@ -23,7 +24,10 @@ test.before(async () => {
   store = await MailStore.open({ dataDir: dir });
   log = await LocalCommandLog.open({ dir: join(dir, 'log'), store });
   writeFileSync(socketPath, ''); // a stale file left by a killed daemon
-  const operations = new AdminOperations({ reader: store, commandLog: log, nowMs: () => 1_000, status: () => ({ up: true }) });
+  const operations = new AdminOperations({
+    reader: store, commandLog: log, nowMs: () => 1_000, status: () => ({ up: true }),
+    extra: { 'test.stream': async (args) => testStream(Number(args.failAfter ?? -1)) },
+  });
   server = await AdminServer.start({ socketPath, token, operations, logger: pino({ level: 'silent' }) });
 });
 test.after(async () => {
@@ -76,13 +80,67 @@ test('a write goes through the command log and is visible at once', async () => 
 test('malformed requests: unknown operation, wrong method, bad JSON, bad arguments, too large', async () => {
   const unknown = await call('/v1/user.rename', '{}');
   assert.equal(unknown.status, 404);
-  assert.match(unknown.json.error?.message ?? '', /^unknown operation "user\.rename"; known: status, user\.list, /);
+  assert.match(unknown.json.error?.message ?? '', /^unknown operation "user\.rename"; known: status, test\.stream, user\.list, /);
   assert.equal((await call('/v1/status', '', { method: 'GET' })).status, 404);
   assert.deepEqual((await call('/v1/status', 'not json')).json.error, { code: 'INVALID', message: 'request body is not JSON' });
   assert.deepEqual((await call('/v1/domain.add', '{"domain":"bad domain"}')).json.error?.code, 'INVALID');
   assert.deepEqual((await call('/v1/user.add', '{"address":"x@example.org"}')).json.error, { code: 'INVALID', message: 'password is required' });
   const big = await call('/v1/status', Buffer.alloc(limits.adminRequestBytesMax + 1, 0x20));
   assert.equal(big.status, 413);
+});
+
+const streamed: { closed: number; chunksSent: number } = { closed: 0, chunksSent: 0 };
+
+/** 64 chunks of 64 KiB; with failAfter ≥ 0 the source throws after that many. */
+function testStream(failAfter: number): AdminStream {
+  const chunk = Buffer.alloc(64 * 1024, 0x61);
+  return new AdminStream({ 'content-length': String(64 * chunk.length) }, (async function* () {
+    for (let i = 0; i < 64; i++) {
+      if (i === failAfter) throw new Error('the disk went away');
+      streamed.chunksSent++;
+      yield chunk;
+    }
+  })(), async () => { streamed.closed++; });
+}
+
+function download(body: string): Promise<{ status: number; type: string | undefined; received: number; complete: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path: '/v1/test.stream', method: 'POST', headers: { authorization: `Bearer ${token}` } }, (res) => {
+      let received = 0;
+      res.on('data', (c: Buffer) => { received += c.length; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], received, complete: res.complete }));
+      res.on('error', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], received, complete: false }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('a byte-stream answer: sent whole, or cut short on an error (never complete-looking), and closed either way', async () => {
+  const whole = await download('{}');
+  assert.deepEqual(whole, { status: 200, type: 'application/octet-stream', received: 64 * 64 * 1024, complete: true });
+  assert.equal(streamed.closed, 1);
+  const cut = await download('{"failAfter":10}');
+  assert.equal(cut.status, 200);
+  assert.equal(cut.complete, false);
+  assert.ok(cut.received <= 10 * 64 * 1024, String(cut.received));
+  assert.equal(streamed.closed, 2);
+});
+
+test('a client that goes away mid-stream: the source stops early and is closed', async () => {
+  const before = streamed.chunksSent;
+  await new Promise<void>((resolve, reject) => {
+    const req = request({ socketPath, path: '/v1/test.stream', method: 'POST', headers: { authorization: `Bearer ${token}` } }, (res) => {
+      res.once('data', () => { req.destroy(); resolve(); });
+    });
+    req.on('error', () => undefined);
+    req.end('{}');
+    setTimeout(() => reject(new Error('no data within 5 s')), 5000).unref();
+  });
+  const deadline = Date.now() + 5000;
+  while (streamed.closed < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(streamed.closed, 3);
+  assert.ok(streamed.chunksSent - before < 64, `sent ${streamed.chunksSent - before} of 64 chunks to a client that left`);
 });
 
 test('a socket that answers belongs to a live daemon and is not taken over', async () => {

@@ -5,6 +5,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { limits } from '@tandem/config';
 import { AdminRequestError } from './admin-errors.js';
+import { AdminStream } from './admin-stream.js';
 import type { AdminArgs, AdminOperations } from './admin-operations.js';
 
 /**
@@ -81,6 +82,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: AdminS
     }
     const args = await readJsonBody(req);
     const result = await options.operations.run(match[1], args);
+    if (result instanceof AdminStream) {
+      await sendStream(res, result, options);
+      return;
+    }
     send(res, 200, { ok: true, result });
   } catch (err) {
     if (err instanceof AdminRequestError) {
@@ -109,6 +114,27 @@ async function readJsonBody(req: IncomingMessage): Promise<AdminArgs> {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new AdminRequestError(400, 'INVALID', 'request body must be a JSON object');
   return parsed as AdminArgs;
+}
+
+/**
+ * The bytes as they come, never faster than the client takes them. Once the status line is out an
+ * error can only cut the connection short: the client sees fewer bytes than content-length (and a
+ * backup archive's own checksums fail), never a complete-looking answer.
+ */
+async function sendStream(res: ServerResponse, stream: AdminStream, options: AdminServerOptions): Promise<void> {
+  try {
+    res.writeHead(200, { 'content-type': 'application/octet-stream', ...stream.headers });
+    for await (const chunk of stream.bytes) {
+      if (res.destroyed) break;
+      if (!res.write(chunk)) await new Promise<void>((resolve) => { res.once('drain', resolve); res.once('close', resolve); });
+    }
+    if (!res.destroyed) res.end();
+  } catch (err) {
+    options.logger.error({ err, url: res.req.url }, 'admin stream failed; the connection was cut');
+    res.destroy();
+  } finally {
+    await stream.close();
+  }
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { readClusterSecret, type TandemConfig } from '@tandem/config';
-import { LocalCommandLog, MailStore, type CommandLog, type StoreReader } from '@tandem/store';
+import { LocalCommandLog, MailStore, openBackupStream, type CommandLog, type StoreReader } from '@tandem/store';
+import { AdminStream } from './admin-stream.js';
 import { AdminOperations } from './admin-operations.js';
 import { AdminServer } from './admin-server.js';
 import { clusterAdminHandlers, restartExitCode } from './cluster-admin.js';
@@ -231,6 +232,16 @@ function memberMetricsSource(member: ClusterMember, services: MailServices | und
   };
 }
 
+/** `tandem backup create`: the store's snapshot archive, streamed to the CLI (store-backup.ts). */
+async function backupStream(store: MailStore, logger: Logger): Promise<AdminStream> {
+  const backup = await openBackupStream(store);
+  const { appliedIndex, totalBytes, archiveSha256 } = backup.manifest;
+  logger.info({ appliedIndex, bytes: totalBytes, sha256: archiveSha256 }, 'backup: sending the store');
+  return new AdminStream({
+    'content-length': String(totalBytes), 'x-tandem-applied-index': String(appliedIndex), 'x-tandem-archive-sha256': archiveSha256,
+  }, backup.bytes, backup.close);
+}
+
 async function startAdminAndMetrics(
   config: TandemConfig, logger: Logger, closers: Closer[], metrics: DaemonMetrics, member: ClusterMember | undefined,
   store: MailStore | undefined, commandLog: CommandLog | undefined, reloadTls: (() => CertificateSummary) | undefined,
@@ -239,6 +250,7 @@ async function startAdminAndMetrics(
   const statusToken = config.cluster ? memberStatusToken(readClusterSecret(config.cluster.secretFile)) : '';
   const operations = new AdminOperations({
     reader: store, commandLog, nowMs: Date.now, status, reloadTls, dataDir: config.dataDir,
+    backup: store ? () => backupStream(store, logger) : undefined,
     extra: member && config.cluster ? clusterAdminHandlers({
       member, store, cluster: config.cluster, metricsPort: config.metrics?.port, statusToken, dataDir: config.dataDir,
       restart: () => {

@@ -32,6 +32,8 @@ export { openSnapshotReader } from './snapshot-reader.js';
 export type { SnapshotReader } from './snapshot-reader.js';
 export { StoreSnapshotReceiver } from './store-snapshot-receiver.js';
 export type { RestoreSnapshotOptions, RestoreSummary } from './restore-snapshot.js';
+export { openBackupStream, verifySnapshotFile } from './store-backup.js';
+export type { BackupStream } from './store-backup.js';
 export { SnapshotCorruptError, SnapshotIndexMismatchError, StoreInUseError } from './store-errors.js';
 export { AuthThrottle, defaultAuthThrottleLimits } from './auth-throttle.js';
 export type { AuthThrottleLimits } from './auth-throttle.js';

@@ -153,6 +153,25 @@ export class LocalCommandLog implements CommandLog {
     return log;
   }
 
+  /**
+   * The index of the last whole record in a log directory that no LocalCommandLog has open (for
+   * `tandem backup restore`, which must continue past it); undefined when there is no log there.
+   * Reads only: a torn tail is left for open() to cut.
+   */
+  static async lastIndexOnDisk(dir: string): Promise<number | undefined> {
+    let names: string[];
+    try {
+      names = (await readdir(dir)).filter((n) => segmentNameRe.test(n)).sort();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    const last = names[names.length - 1];
+    if (last === undefined) return undefined;
+    const records = scanRecords(await readFile(join(dir, last))).records;
+    return records.length > 0 ? records[records.length - 1]!.index : Number(segmentNameRe.exec(last)![1]) - 1;
+  }
+
   /** The index of the last entry made durable. */
   get lastIndex(): number { return this.segments[this.segments.length - 1]!.lastIndex; }
 

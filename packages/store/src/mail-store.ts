@@ -480,11 +480,19 @@ export class MailStore extends MirrorReader implements StoreReader {
   }
 
   /**
+   * A name for a scratch snapshot directory in the data dir (the store's file system, so its files
+   * are links): not created here; the caller removes it, and open() removes any a crash left.
+   */
+  scratchDir(): string {
+    return join(this.paths.dataDir, `${scratchPrefix}${process.pid}-${++scratchCounter}`);
+  }
+
+  /**
    * The snapshot as one archive file at `path` (what a Raft driver that ships files wants: see
    * StateMachine.snapshot in @tandem/replication); restoreSnapshot() takes the file as it is.
    */
   async writeSnapshotFile(path: string): Promise<SnapshotManifest> {
-    const scratch = join(this.paths.dataDir, `${scratchPrefix}${process.pid}-${++scratchCounter}`);
+    const scratch = this.scratchDir();
     try {
       return await this.createSnapshot(scratch, { archivePath: path });
     } catch (err) {

@@ -24,7 +24,8 @@ import { Level } from 'level';
 import { fsyncDir, removeTree } from './durable-fs.js';
 import { forEachBounded } from './for-each-bounded.js';
 import { checkpointKey, parseKey } from './index-rows.js';
-import type { CheckpointRow } from './index-rows.js';
+import type { CheckpointRow, MailboxRow, MetaRow } from './index-rows.js';
+import { uidValidityFor } from './apply-mailbox.js';
 import type { ArchiveSink, SnapshotHeader } from './snapshot-archive.js';
 import { readArchive } from './snapshot-archive.js';
 import { readManifest, verifyChunks } from './snapshot-manifest.js';
@@ -40,13 +41,33 @@ export interface RestoreSnapshotOptions {
    * commands (no-ops, membership changes), so a Raft driver passes its snapshot index here.
    */
   appliedIndexMax?: number;
-  /** Test hook: runs once the restore is decided, before the live data is touched. Throwing = a crash there. */
+  /**
+   * Restores the state as if it had been reached at this later log index (`tandem backup restore`):
+   * the applied index and the checkpoint become `rebaseTo`, and every mailbox gets it as its
+   * UIDVALIDITY (the value a mailbox created at that index would get). A restore goes back in
+   * time: messages delivered after the backup were seen by IMAP clients under UIDs the restored
+   * mailboxes will hand out again, and RFC 9051 §2.3.1.1 forbids reusing a UID under the same
+   * UIDVALIDITY; and the log, continuing from `rebaseTo`, must not reuse an index of the history
+   * that was lost either (UIDVALIDITY, mailbox ids and file names derive from log indexes).
+   * Must be above the snapshot's applied index.
+   */
+  rebaseTo?: number;
+  /**
+   * Runs once the restore is decided, before the live data is touched (`tandem backup restore`
+   * moves the old command log aside here). Tests: throwing = a crash there.
+   */
   beforeSwap?: () => void | Promise<void>;
   /** Test hook: runs after each part is in place. Throwing = a crash between the parts. */
   afterPartSwapped?: (part: 'index' | 'mail') => void | Promise<void>;
 }
 
-export interface RestoreSummary { appliedIndex: number; indexRows: number; dirs: number; files: number; links: number }
+export interface RestoreSummary {
+  /** The restored store's applied index: the snapshot's, or `rebaseTo`. */
+  appliedIndex: number;
+  /** The snapshot's own applied index (the state restored). */
+  snapshotIndex: number;
+  indexRows: number; dirs: number; files: number; links: number;
+}
 
 const parts = ['index', 'mail'] as const;
 const tmpName = '.restore-tmp';
@@ -145,7 +166,7 @@ class RestoreSink implements ArchiveSink {
   private indexRows: number | undefined;
   private links = 0;
 
-  constructor(private readonly tmp: string, private readonly source: string, private readonly expect: Pick<RestoreSnapshotOptions, 'appliedIndex' | 'appliedIndexMax'>) {
+  constructor(private readonly tmp: string, private readonly source: string, private readonly expect: Pick<RestoreSnapshotOptions, 'appliedIndex' | 'appliedIndexMax' | 'rebaseTo'>) {
     this.mailDir = join(tmp, 'mail');
     this.indexFile = join(tmp, 'index.jsonl');
   }
@@ -156,6 +177,10 @@ class RestoreSink implements ArchiveSink {
         const { appliedIndex, appliedIndexMax } = this.expect;
         if (appliedIndex !== undefined && h.appliedIndex !== appliedIndex) throw new SnapshotIndexMismatchError(appliedIndex, h.appliedIndex);
         if (appliedIndexMax !== undefined && h.appliedIndex > appliedIndexMax) throw new SnapshotIndexMismatchError(appliedIndexMax, h.appliedIndex, true);
+        const { rebaseTo } = this.expect;
+        if (rebaseTo !== undefined && !(Number.isSafeInteger(rebaseTo) && rebaseTo > h.appliedIndex)) {
+          throw new RangeError(`rebaseTo ${rebaseTo} must be a log index above the snapshot's ${h.appliedIndex}`);
+        }
         return;
       }
       case 'index':
@@ -205,11 +230,14 @@ class RestoreSink implements ArchiveSink {
   async finish(appliedIndex: number): Promise<RestoreSummary> {
     if (this.indexRows === undefined) throw new SnapshotCorruptError(this.source, 'no index entry');
     await fsyncFiles([...this.files, this.indexFile]);
-    await loadIndex(this.indexFile, join(this.tmp, 'index'), this.indexRows, appliedIndex, this.source);
+    await loadIndex(this.indexFile, join(this.tmp, 'index'), this.indexRows, appliedIndex, this.source, this.expect.rebaseTo);
     await removeTree(this.indexFile);
     const dirs = [...this.dirs, this.mailDir, join(this.tmp, 'index'), this.tmp];
     for (const dir of dirs.sort((a, b) => b.length - a.length)) await fsyncDir(dir);
-    return { appliedIndex, indexRows: this.indexRows, dirs: this.dirs.size, files: this.files.length, links: this.links };
+    return {
+      appliedIndex: this.expect.rebaseTo ?? appliedIndex, snapshotIndex: appliedIndex,
+      indexRows: this.indexRows, dirs: this.dirs.size, files: this.files.length, links: this.links,
+    };
   }
 }
 
@@ -230,8 +258,11 @@ async function fsyncFiles(paths: readonly string[]): Promise<void> {
   });
 }
 
-/** Builds a fresh LevelDB from the dumped rows; checks the row count, every key and the applied index. */
-async function loadIndex(rowsFile: string, indexDir: string, rowsExpected: number, appliedIndex: number, source: string): Promise<void> {
+/**
+ * Builds a fresh LevelDB from the dumped rows; checks the row count, every key and the applied
+ * index. With `rebaseTo`, the meta row, the checkpoint and every mailbox's UIDVALIDITY say that index.
+ */
+async function loadIndex(rowsFile: string, indexDir: string, rowsExpected: number, appliedIndex: number, source: string, rebaseTo?: number): Promise<void> {
   const db = new Level<string, unknown>(indexDir, { valueEncoding: 'json', errorIfExists: true });
   await db.open();
   try {
@@ -243,7 +274,8 @@ async function loadIndex(rowsFile: string, indexDir: string, rowsExpected: numbe
       rows++;
       // The meta row goes in last, synced: an index with a meta row is a whole index.
       if (row[0] === 'meta') { meta = row[1]; continue; }
-      batch.push({ type: 'put', key: row[0], value: row[1] });
+      const value = rebaseTo !== undefined && parseKey(row[0]).kind === 'mbox' ? { ...(row[1] as MailboxRow), uidValidity: uidValidityFor(rebaseTo) } : row[1];
+      batch.push({ type: 'put', key: row[0], value });
       if (batch.length >= 1000) { await db.batch(batch); batch = []; }
     }
     if (batch.length) await db.batch(batch);
@@ -251,9 +283,10 @@ async function loadIndex(rowsFile: string, indexDir: string, rowsExpected: numbe
     const metaIndex = (meta as { appliedIndex?: unknown } | undefined)?.appliedIndex ?? 0;
     if (metaIndex !== appliedIndex) throw new SnapshotCorruptError(source, `index is at ${String(metaIndex)}, the archive says ${appliedIndex}`);
     // Everything here is fsynced before the restore is decided: the new store is checkpointed whole.
-    const checkpoint: CheckpointRow = { index: appliedIndex };
+    const checkpoint: CheckpointRow = { index: rebaseTo ?? appliedIndex };
+    const metaRow = rebaseTo === undefined ? meta : { ...(meta as MetaRow), appliedIndex: rebaseTo, lastResult: null };
     await db.batch([
-      ...(meta !== undefined ? [{ type: 'put' as const, key: 'meta', value: meta }] : []),
+      ...(metaRow !== undefined ? [{ type: 'put' as const, key: 'meta', value: metaRow }] : []),
       { type: 'put' as const, key: checkpointKey, value: checkpoint },
     ], { sync: true });
   } finally {

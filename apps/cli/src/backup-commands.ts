@@ -1,0 +1,145 @@
+/**
+ * `tandem backup create | check | restore`. A backup is the store's snapshot archive
+ * (@tandem/store snapshot-archive.ts): one self-checking file — a sha256 after every entry and over
+ * the whole — that holds the index and every message file of one applied index.
+ *
+ * create: tandemd streams the archive over the admin socket (store-backup.ts) and this process
+ *   writes it where the admin says (a file, or `-` for stdout to pipe it off the host); a file is
+ *   written as NAME.partial, checked whole, fsynced, and only then renamed to NAME, so a backup under
+ *   its name is always a whole one, and an existing file is never overwritten.
+ * check: reads a backup and checks every checksum (backups are worth what their last test says).
+ * restore: offline, with tandemd stopped: replaces the data dir's store with the backup's state,
+ *   rebased past any log index the lost history may have used (restore-snapshot.ts `rebaseTo`:
+ *   every mailbox gets a new UIDVALIDITY, so IMAP clients fetch their mail again rather than trust
+ *   UIDs that now name other messages); the old command log is moved aside, not deleted.
+ */
+import { createWriteStream, existsSync } from 'node:fs';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Command } from 'commander';
+import { LocalCommandLog, MailStore, StoreInUseError, verifySnapshotFile } from '@tandem/store';
+import { CliError, downloadAdmin, type AdminTarget } from './admin-client.js';
+
+export interface BackupCommandContext {
+  target(command: Command): AdminTarget;
+  print(command: Command, result: unknown, human: () => string): void;
+}
+
+export function registerBackupCommands(program: Command, context: BackupCommandContext): void {
+  const backup = program.command('backup').description('backups of the store: one self-checking file each');
+  backup.command('create').description('stream a backup of the running store to a file (or - for stdout)')
+    .requiredOption('--out <file>', 'where to write it; never overwritten; - writes to stdout')
+    .action(async (options: { out: string }, cmd: Command) => {
+      if (options.out === '-') {
+        await pipeline(await downloadAdmin(context.target(cmd), 'store.backup'), process.stdout);
+        return;
+      }
+      const done = await createBackupFile(context.target(cmd), resolve(options.out));
+      context.print(cmd, done, () => `backup of applied index ${done.appliedIndex}: ${done.path} (${mib(done.bytes)}, sha256 ${done.sha256})\n`);
+    });
+  backup.command('check <file>').description('read a backup and check every checksum in it')
+    .action(async (file: string, _o: unknown, cmd: Command) => {
+      const path = resolve(file);
+      const appliedIndex = await checked(path);
+      const bytes = (await stat(path)).size;
+      context.print(cmd, { path, appliedIndex, bytes }, () => `${path}: a whole backup of applied index ${appliedIndex} (${mib(bytes)})\n`);
+    });
+  backup.command('restore <file>').description('with tandemd stopped: replace the data dir\'s store with the backup\'s (single node)')
+    .action(async (file: string, _o: unknown, cmd: Command) => {
+      const done = await restoreBackup(context.target(cmd).dataDir, resolve(file), Date.now());
+      context.print(cmd, done, () => [
+        `restored the backup of applied index ${done.snapshotIndex} into ${done.dataDir}: ${done.files} message files, ${done.indexRows} index rows`,
+        `its log continues at ${done.appliedIndex + 1}; every mailbox has the new UIDVALIDITY ${done.appliedIndex}, so IMAP clients fetch their mail again`,
+        ...(done.logMovedTo ? [`the command log from before the restore is kept in ${done.logMovedTo}`] : []),
+        'start tandemd now',
+        '',
+      ].join('\n'));
+    });
+}
+
+async function createBackupFile(target: AdminTarget, path: string): Promise<{ path: string; appliedIndex: number; bytes: number; sha256: string }> {
+  if (existsSync(path)) throw new CliError(`${path} exists; a backup never overwrites a file: choose another name`);
+  const partial = `${path}.partial`;
+  // 'wx': a second backup racing for the same name fails here instead of interleaving.
+  const fh = await open(partial, 'wx', 0o600).catch((err: NodeJS.ErrnoException) => {
+    throw new CliError(err.code === 'EEXIST' ? `${partial} exists: another backup to ${path} is running, or one was cut short (remove it)` : `cannot write ${partial}: ${err.message}`);
+  });
+  try {
+    const res = await downloadAdmin(target, 'store.backup');
+    const expected = Number(res.headers['content-length']);
+    const appliedIndex = Number(res.headers['x-tandem-applied-index']);
+    const sha256 = String(res.headers['x-tandem-archive-sha256']);
+    await pipeline(res, createWriteStream('', { fd: fh.fd, autoClose: false }));
+    const bytes = (await fh.stat()).size;
+    if (bytes !== expected) throw new CliError(`the backup was cut short after ${bytes} of ${expected} bytes (see tandemd's log); nothing was kept`);
+    await fh.sync();
+    await fh.close();
+    if (await checked(partial) !== appliedIndex) throw new CliError(`the backup says it is of another applied index than tandemd announced (${appliedIndex}); nothing was kept`);
+    await rename(partial, path);
+    await fsyncDir(dirname(path));
+    return { path, appliedIndex, bytes, sha256 };
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await rm(partial, { force: true });
+    throw err;
+  }
+}
+
+async function checked(path: string): Promise<number> {
+  try {
+    return await verifySnapshotFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CliError(`no file ${path}`);
+    throw new CliError(`${path} is not a whole Tandem backup: ${(err as Error).message}`);
+  }
+}
+
+interface RestoreDone { dataDir: string; snapshotIndex: number; appliedIndex: number; files: number; indexRows: number; logMovedTo: string | undefined }
+
+/**
+ * The log index the restored store continues from: past the old log's last entry, past the backup,
+ * and past the Unix time in seconds — on a new machine the lost history's length is unknown, but it
+ * made at most one entry per command, far fewer than the seconds since 1970, and every later
+ * restore picks a later time. (UIDVALIDITY is a 32-bit number: this leaves room until 2106.)
+ */
+export function rebaseIndex(oldLogLast: number | undefined, snapshotIndex: number, nowMs: number): number {
+  return Math.max(oldLogLast ?? 0, snapshotIndex, Math.floor(nowMs / 1000)) + 1;
+}
+
+async function restoreBackup(dataDir: string, file: string, nowMs: number): Promise<RestoreDone> {
+  if (existsSync(join(dataDir, 'raft'))) {
+    throw new CliError(`${dataDir} belongs to a cluster member (it has raft/): restoring a cluster member from a backup is not supported yet; restore into a single node's data dir`);
+  }
+  const snapshotIndex = await checked(file);
+  const logDir = join(dataDir, 'log');
+  const rebaseTo = rebaseIndex(await LocalCommandLog.lastIndexOnDisk(logDir), snapshotIndex, nowMs);
+  let logMovedTo: string | undefined;
+  try {
+    const summary = await MailStore.restoreSnapshot(dataDir, file, {
+      rebaseTo,
+      // Decided and checked, before the live store is touched: the old log must not be replayed
+      // onto the restored state (a crash from here on finishes the restore at the next open).
+      beforeSwap: async () => {
+        if (!existsSync(logDir)) return;
+        logMovedTo = `${logDir}.before-restore-${new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+        await rename(logDir, logMovedTo);
+        await fsyncDir(dataDir);
+      },
+    });
+    return { dataDir, snapshotIndex, appliedIndex: summary.appliedIndex, files: summary.files, indexRows: summary.indexRows, logMovedTo };
+  } catch (err) {
+    if (err instanceof StoreInUseError) throw new CliError(`tandemd is running on ${dataDir}: stop it first (systemctl stop tandemd), then restore`);
+    throw err;
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try { await fh.sync(); } finally { await fh.close(); }
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
