@@ -83,6 +83,39 @@ test('user passwd: the new password works at once and the old one no longer does
   assert.equal(await authCode('alice@example.test', 'alice-password-1'), 535);
 });
 
+test('user quota: takes effect for the next message (552 5.2.2 over it), shows in user list, and none removes it', async () => {
+  let sent = 0;
+  // Each message differs: an identical transaction would be answered from the dedupe record.
+  const send = async (): Promise<string> => {
+    const client = await SmtpWireClient.connect(details.smtp);
+    await client.send('EHLO client.elsewhere.test');
+    const replies = await client.sendMail('a@elsewhere.test', ['alice@example.test'], `Subject: quota ${++sent}\r\n\r\n${'q'.repeat(2000)}\r\n`);
+    await client.quit();
+    const last = replies.at(-1)!;
+    return `${last.code} ${last.enhancedCode}`;
+  };
+  assert.equal((await send()).slice(0, 3), '250');
+  const set = await cli('user', 'quota', 'alice@example.test', '1K');
+  assert.equal(set.code, 0, set.stderr);
+  assert.equal(set.stdout, 'quota 1.0 KiB for alice@example.test\n');
+  assert.equal(await send(), '552 5.2.2', 'over the quota');
+  const users = await json<Array<{ address: string; quotaBytes: number | null; usageBytes: number }>>('user', 'list');
+  const alice = users.find((u) => u.address === 'alice@example.test')!;
+  assert.equal(alice.quotaBytes, 1024);
+  assert.ok(alice.usageBytes > 1024, 'what was stored before stays');
+  assert.equal((await cli('user', 'quota', 'alice@example.test', '2G')).code, 0);
+  assert.equal((await json<Array<{ address: string; quotaBytes: number | null }>>('user', 'list')).find((u) => u.address === 'alice@example.test')!.quotaBytes, 2 * 1024 ** 3);
+  assert.equal((await cli('user', 'quota', 'alice@example.test', 'none')).code, 0);
+  assert.equal((await json<Array<{ address: string; quotaBytes: number | null }>>('user', 'list')).find((u) => u.address === 'alice@example.test')!.quotaBytes, null);
+  assert.equal((await send()).slice(0, 3), '250');
+  const bad = await cli('user', 'quota', 'alice@example.test', 'lots');
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /"lots" is not a size: write bytes, or a number with K, M, G or T/);
+  const nobody = await cli('user', 'quota', 'nobody@example.test', '1G');
+  assert.equal(nobody.code, 1);
+  assert.match(nobody.stderr, /no user nobody@example\.test/);
+});
+
 test('domain add/list/remove and catch-all aliases', async () => {
   assert.equal(await rcptCode('anyone@example.org'), '554 5.7.1', 'not ours yet: relaying refused');
   assert.equal((await cli('domain', 'add', 'example.org')).code, 0);

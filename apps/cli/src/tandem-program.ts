@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { adminTarget, callAdmin, type AdminTarget } from './admin-client.js';
 import { formatTable } from './format-table.js';
 import { promptPassword } from './prompt-password.js';
+import { parseByteSize } from './byte-size.js';
 import { registerClusterCommands } from './cluster-commands.js';
 import { registerBackupCommands } from './backup-commands.js';
 
@@ -52,7 +53,7 @@ export function buildProgram(): Command {
   const user = program.command('user').description('mail users');
   user.command('add <address>').description('add a user (prompts for the password unless --password)')
     .option('--password <pw>', 'the password (visible in the process list; prefer the prompt)')
-    .option('--quota <bytes>', 'storage quota in bytes', (v) => Number(v))
+    .option('--quota <size>', 'storage quota: bytes, or with K, M, G or T (powers of 1024), e.g. 2G', parseByteSize)
     .action(async (address: string, options: { password?: string; quota?: number }, cmd: Command) => {
       const password = await passwordFrom(options, `password for ${address}`);
       const result = await callAdmin(target(cmd), 'user.add', { address, password, ...(options.quota !== undefined ? { quotaBytes: options.quota } : {}) });
@@ -68,6 +69,12 @@ export function buildProgram(): Command {
     .action(async (address: string, options: { password?: string }, cmd: Command) => {
       const password = await passwordFrom(options, `new password for ${address}`);
       print(cmd, await callAdmin(target(cmd), 'user.passwd', { address, password }), () => `password changed for ${address}\n`);
+    });
+  user.command('quota <address> <size>').description('set a storage quota (e.g. 2G; K, M, G, T are powers of 1024), or none to remove it; stored mail is never deleted')
+    .action(async (address: string, size: string, _o: unknown, cmd: Command) => {
+      const quotaBytes = size.toLowerCase() === 'none' ? null : parseByteSize(size);
+      print(cmd, await callAdmin(target(cmd), 'user.quota', { address, quotaBytes }),
+        () => `${quotaBytes === null ? 'no quota' : `quota ${bytes(quotaBytes)}`} for ${address}\n`);
     });
   user.command('remove <address>').description('remove a user and their mail').action(async (address: string, _o: unknown, cmd: Command) => {
     print(cmd, await callAdmin(target(cmd), 'user.remove', { address }), () => `removed user ${address}\n`);

@@ -72,6 +72,10 @@ export class AdminOperations {
       'user.list': async () => this.listUsers(),
       'user.add': (args) => this.addUser(args),
       'user.passwd': (args) => this.changePassword(args),
+      'user.quota': async (args) => {
+        if (!('quotaBytes' in args)) throw new AdminRequestError(400, 'INVALID', 'quotaBytes is required (null for no quota)');
+        return this.propose({ type: 'user.quota', address: this.localUser(args, 'address', true), ...this.quota(args, true) });
+      },
       'user.remove': async (args) => this.propose({ type: 'user.remove', address: this.localUser(args, 'address', true) }),
       'domain.list': async () => this.listDomains(),
       'domain.add': async (args) => this.propose({ type: 'domain.add', domain: this.domain(args) }),
@@ -121,12 +125,9 @@ export class AdminOperations {
   private async addUser(args: AdminArgs): Promise<unknown> {
     const address = this.localUser(args, 'address', false);
     const password = this.password(args);
-    const quota = args.quotaBytes;
-    if (quota !== undefined && (typeof quota !== 'number' || !Number.isSafeInteger(quota) || quota <= 0)) {
-      throw new AdminRequestError(400, 'INVALID', 'quotaBytes must be a positive integer');
-    }
+    const quota = this.quota(args, false);
     const passwordHash = await hashPassword(password);
-    return this.propose({ type: 'user.add', address, passwordHash, ...(quota !== undefined ? { quotaBytes: quota as number } : {}) });
+    return this.propose({ type: 'user.add', address, passwordHash, ...quota });
   }
 
   private async changePassword(args: AdminArgs): Promise<unknown> {
@@ -198,6 +199,16 @@ export class AdminOperations {
       if (err instanceof AdminRequestError) throw err;
       throw new AdminRequestError(400, 'INVALID', (err as Error).message);
     }
+  }
+
+  /** `quotaBytes`: a positive integer; absent (or, where `nullRemoves`, null) means no quota. */
+  private quota(args: AdminArgs, nullRemoves: boolean): { quotaBytes?: number } {
+    const quota = args.quotaBytes;
+    if (quota === undefined || (nullRemoves && quota === null)) return {};
+    if (typeof quota !== 'number' || !Number.isSafeInteger(quota) || quota <= 0) {
+      throw new AdminRequestError(400, 'INVALID', `quotaBytes must be a positive integer${nullRemoves ? ', or null for no quota' : ''}`);
+    }
+    return { quotaBytes: quota };
   }
 
   private password(args: AdminArgs): string {

@@ -3,7 +3,7 @@
  * and the special-use folders of RFC 6154 (§2: \Sent \Drafts \Trash \Junk \Archive), user.remove
  * retires the whole tree together with every row of the user.
  */
-import type { AliasAdd, AliasRemove, DomainAdd, DomainRemove, UserAdd, UserPasswd, UserRemove } from './command.js';
+import type { AliasAdd, AliasRemove, DomainAdd, DomainRemove, UserAdd, UserPasswd, UserQuota, UserRemove } from './command.js';
 import type { ApplyResult } from './apply-result.js';
 import type { ApplyContext } from './apply-context.js';
 import { parseAliasSource, parseDomain, parseLocalAddress, canonicalAddress } from './address.js';
@@ -50,7 +50,7 @@ export async function applyDomainRemove(ctx: ApplyContext, cmd: DomainRemove): P
 export async function applyUserAdd(ctx: ApplyContext, cmd: UserAdd): Promise<ApplyResult> {
   const { address, domain } = parseLocalAddress(cmd.address);
   if (!isPasswordHash(cmd.passwordHash)) return ctx.fail('INVALID', 'passwordHash is not an encoded scrypt hash');
-  if (cmd.quotaBytes !== undefined && !(Number.isSafeInteger(cmd.quotaBytes) && cmd.quotaBytes >= 0)) {
+  if (!validQuota(cmd.quotaBytes)) {
     return ctx.fail('INVALID', 'quotaBytes must be a non-negative integer');
   }
   if (!ctx.mirror.domains.has(domain)) return ctx.fail('NOTFOUND', `no domain ${domain}; add it first`);
@@ -91,6 +91,24 @@ export async function applyUserPasswd(ctx: ApplyContext, cmd: UserPasswd): Promi
   if (!row) return ctx.fail('NOTFOUND', `no user ${address}`);
   ctx.put(keys.user(address), { ...row, passwordHash: cmd.passwordHash });
   return ctx.ok(null);
+}
+
+/**
+ * A new quota takes effect for the next delivery or APPEND; mail already stored stays even when it
+ * is over the new quota (RFC 9208 §5.1: a server refuses what would exceed it, it deletes nothing).
+ */
+export async function applyUserQuota(ctx: ApplyContext, cmd: UserQuota): Promise<ApplyResult> {
+  const { address } = parseLocalAddress(cmd.address);
+  if (!validQuota(cmd.quotaBytes)) return ctx.fail('INVALID', 'quotaBytes must be a non-negative integer');
+  const row = ctx.mirror.users.get(address);
+  if (!row) return ctx.fail('NOTFOUND', `no user ${address}`);
+  const { quotaBytes: _old, ...rest } = row;
+  ctx.put(keys.user(address), cmd.quotaBytes === undefined ? rest : { ...rest, quotaBytes: cmd.quotaBytes });
+  return ctx.ok(null);
+}
+
+function validQuota(quotaBytes: number | undefined): boolean {
+  return quotaBytes === undefined || (Number.isSafeInteger(quotaBytes) && quotaBytes >= 0);
 }
 
 export async function applyAliasAdd(ctx: ApplyContext, cmd: AliasAdd): Promise<ApplyResult> {

@@ -33,6 +33,8 @@ const samples: Command[] = [
   { type: 'message.copy', timestampMs: t, user: 'u@x', mailbox: 'INBOX', uids: [5, 6], target: 'Archive', move: true },
   { type: 'message.expunge', timestampMs: t, user: 'u@x', mailbox: 'INBOX' },
   { type: 'message.expunge', timestampMs: t, user: 'u@x', mailbox: 'INBOX', uids: [] },
+  { type: 'user.quota', timestampMs: t, address: 'demo@example.test', quotaBytes: 5 * 2 ** 30 },
+  { type: 'user.quota', timestampMs: t, address: 'demo@example.test' },
 ];
 
 function normalised(cmd: Command): unknown {

@@ -46,6 +46,7 @@ const schemas: Record<CommandType, { tag: number; fields: Schema }> = {
   },
   'message.copy': { tag: 15, fields: [['user', 's'], ['mailbox', 's'], ['uids', 'U'], ['target', 's'], ['move', 'B']] },
   'message.expunge': { tag: 16, fields: [['user', 's'], ['mailbox', 's'], ['uids', '?U']] },
+  'user.quota': { tag: 17, fields: [['address', 's'], ['quotaBytes', '?u']] },
 };
 
 const typeByTag = new Map<number, CommandType>(

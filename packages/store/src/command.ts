@@ -30,6 +30,8 @@ export interface UserAdd extends CommandBase {
 }
 export interface UserRemove extends CommandBase { type: 'user.remove'; address: Address }
 export interface UserPasswd extends CommandBase { type: 'user.passwd'; address: Address; passwordHash: string }
+/** Sets the user's storage quota (RFC 9208 STORAGE), or removes it when `quotaBytes` is absent. */
+export interface UserQuota extends CommandBase { type: 'user.quota'; address: Address; quotaBytes?: number }
 
 /** `source` is a full address or "@domain" for a catch-all; `target` is a full address. */
 export interface AliasAdd extends CommandBase { type: 'alias.add'; source: string; target: Address }
@@ -106,7 +108,7 @@ export interface MessageExpunge extends CommandBase {
 
 export type Command =
   | DomainAdd | DomainRemove
-  | UserAdd | UserRemove | UserPasswd
+  | UserAdd | UserRemove | UserPasswd | UserQuota
   | AliasAdd | AliasRemove
   | MailboxCreate | MailboxRename | MailboxDelete | MailboxSubscribe
   | MessageDeliver | MessageAppend | MessageStore | MessageCopy | MessageExpunge;

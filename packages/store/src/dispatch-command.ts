@@ -9,7 +9,7 @@ import type { ApplyContext } from './apply-context.js';
 import { InvalidAddressError, InvalidMailboxNameError } from './store-errors.js';
 import { InvalidFlagError } from './message-flags.js';
 import {
-  applyAliasAdd, applyAliasRemove, applyDomainAdd, applyDomainRemove, applyUserAdd, applyUserPasswd, applyUserRemove,
+  applyAliasAdd, applyAliasRemove, applyDomainAdd, applyDomainRemove, applyUserAdd, applyUserPasswd, applyUserQuota, applyUserRemove,
 } from './apply-account.js';
 import { applyMailboxCreate, applyMailboxDelete, applyMailboxRename, applyMailboxSubscribe } from './apply-mailbox.js';
 import { applyAppend, applyDeliver } from './apply-delivery.js';
@@ -22,6 +22,7 @@ function route(ctx: ApplyContext, cmd: Command): Promise<ApplyResult> {
     case 'user.add': return applyUserAdd(ctx, cmd);
     case 'user.remove': return applyUserRemove(ctx, cmd);
     case 'user.passwd': return applyUserPasswd(ctx, cmd);
+    case 'user.quota': return applyUserQuota(ctx, cmd);
     case 'alias.add': return applyAliasAdd(ctx, cmd);
     case 'alias.remove': return applyAliasRemove(ctx, cmd);
     case 'mailbox.create': return applyMailboxCreate(ctx, cmd);
