@@ -102,7 +102,7 @@ test('restore refuses links to files the archive has not given, and duplicates; 
     }
     await writeFile(join(tmp.dir, 'good.tsnap'), archive([...base, [{ type: 'link', path: 'example.test/b', target: 'example.test/a' }]]));
     const summary = await MailStore.restoreSnapshot(join(tmp.dir, 'data'), join(tmp.dir, 'good.tsnap'), { appliedIndex: 5 });
-    assert.deepEqual(summary, { appliedIndex: 5, indexRows: 1, dirs: 1, files: 1, links: 1 });
+    assert.deepEqual(summary, { appliedIndex: 5, snapshotIndex: 5, indexRows: 1, dirs: 1, files: 1, links: 1 });
     const store = await MailStore.open({ dataDir: join(tmp.dir, 'data') });
     assert.equal(store.appliedIndex, 5);
     await store.close();
