@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalCommandLog, MailStore, hashPassword } from '@tandem/store';
 import type { GeneratedMessage } from '../../test/support/mailbox-generator.js';
+import { stopChild } from '../../test/support/dovecot-process.js';
 
 const serverScript = fileURLToPath(new URL('./imap-tandem-server.ts', import.meta.url));
 /** Proposals in flight while loading: enough for group commit to batch many appends per fsync. */
@@ -89,12 +90,7 @@ export async function startTandem(dataDir: string, opts: { cpuProfDir?: string; 
     port,
     stop: async () => {
       process.off('exit', killOnExit);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), stopTimeoutMs);
-      await exited;
-      clearTimeout(timer);
+      await stopChild(child, stopTimeoutMs);
     },
   };
 }

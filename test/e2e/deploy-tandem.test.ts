@@ -1,10 +1,10 @@
 // Goal: deploy/tandem, linked onto the PATH as deploy/README.md says, runs the checkout's CLI from anywhere against the node's data dir: TANDEM_DATA_DIR when set, else the systemd unit's /var/lib/tandem; --data-dir still wins.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runProcess, type ProcessResult } from '../support/cli-process.js';
 import { DaemonProcess, repoRoot } from '../support/daemon-process.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tandem-deploy-cli-'));
@@ -25,17 +25,9 @@ test.after(async () => {
 });
 
 /** `tandem ARGS` through the link, from a directory that is not the checkout. */
-function linked(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const { TANDEM_DATA_DIR: _unset, ...rest } = process.env;
-    const child = spawn(join(bin, 'tandem'), args, { cwd: scratch, env: { ...rest, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8'); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString('utf8'); });
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function linked(args: string[], env: NodeJS.ProcessEnv): Promise<ProcessResult> {
+  const { TANDEM_DATA_DIR: _unset, ...rest } = process.env;
+  return runProcess(join(bin, 'tandem'), args, { cwd: scratch, env: { ...rest, ...env } });
 }
 
 test('TANDEM_DATA_DIR picks the daemon', async () => {

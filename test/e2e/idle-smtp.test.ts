@@ -3,9 +3,6 @@
 // second"; RFC 2177 IDLE, RFC 9051 §7.4.1 EXISTS). Real daemon, real clients: nodemailer and imapflow.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { ImapFlow } from 'imapflow';
 import { DaemonProcess } from '../support/daemon-process.js';
@@ -13,14 +10,7 @@ import { DaemonProcess } from '../support/daemon-process.js';
 const idleDeliveryMsMax = 1000;
 
 test('a message sent over SMTP reaches an IDLE session within a second, with its subject and body', { timeout: 60_000 }, async (t) => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tandem-idle-smtp-'));
-  const { args, ports } = await DaemonProcess.devArgs(dataDir);
-  const daemon = DaemonProcess.spawn([...args, '--demo-password', 'idle-test-pw']);
-  t.after(async () => {
-    await daemon.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-  await daemon.ready();
+  const { ports } = await DaemonProcess.startDev(t, 'idle-smtp', 'idle-test-pw');
 
   // Plain IMAP on loopback is allowed in dev mode only (DESIGN §7).
   const imap = new ImapFlow({

@@ -1,8 +1,7 @@
 // Goal: `tandem export` writes a Maildir++ copy that Dovecot (Debian's dovecot-imapd, a real independent reader) serves as the same mail: the same folders, UIDVALIDITY, UIDs, flags and keywords, and the same bytes, as Tandem's own IMAP (DESIGN §5: no lock-in); removing the export leaves the store whole; an unknown user is refused with a clear error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { ImapFlow } from 'imapflow';
@@ -14,14 +13,7 @@ import { imapSnapshot as snapshot } from '../support/imap-snapshot.js';
 const password = 'export-test-pw';
 
 test('tandem export is read by Dovecot as the same mail', { timeout: 120_000 }, async (t) => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tandem-export-'));
-  const { args, ports } = await DaemonProcess.devArgs(dataDir);
-  const daemon = DaemonProcess.spawn([...args, '--demo-password', password]);
-  t.after(async () => {
-    await daemon.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-  await daemon.ready();
+  const { dataDir, ports } = await DaemonProcess.startDev(t, 'export', password);
 
   const mx = nodemailer.createTransport({ host: '127.0.0.1', port: ports.smtp, secure: false, ignoreTLS: true });
   for (let n = 1; n <= 4; n++) {

@@ -4,8 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DaemonProcess } from '../support/daemon-process.js';
@@ -24,14 +23,7 @@ function replies(transcript: string): string[] {
 }
 
 test('swaks delivers through the MX port and through submission with STARTTLS + AUTH', { timeout: 90_000 }, async (t) => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tandem-swaks-'));
-  const { args, ports } = await DaemonProcess.devArgs(dataDir);
-  const daemon = DaemonProcess.spawn([...args, '--demo-password', password]);
-  t.after(async () => {
-    await daemon.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-  await daemon.ready();
+  const { dataDir, ports } = await DaemonProcess.startDev(t, 'swaks', password);
 
   const mx = replies(await swaks([`127.0.0.1:${ports.smtp}`, '--from', 'someone@elsewhere.test',
     '--to', 'demo@example.test', '--h-Subject', 'via MX']));

@@ -1,14 +1,12 @@
 import { spawn } from 'node:child_process';
 import { repoRoot } from './daemon-process.js';
 
-/** Runs the real `tandem` bin (apps/cli/bin/tandem.mjs) and collects its output and exit status. */
-export function runCli(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export interface ProcessResult { code: number | null; stdout: string; stderr: string }
+
+/** Runs a program to its end and collects its output and exit status. */
+export function runProcess(file: string, args: string[], options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['apps/cli/bin/tandem.mjs', ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(file, args, { cwd: options.cwd ?? repoRoot, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8'); });
@@ -17,4 +15,9 @@ export function runCli(args: string[], options: { input?: string; env?: NodeJS.P
     child.once('exit', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** Runs the real `tandem` bin (apps/cli/bin/tandem.mjs) and collects its output and exit status. */
+export function runCli(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ProcessResult> {
+  return runProcess(process.execPath, ['apps/cli/bin/tandem.mjs', ...args], { input: options.input, env: { ...process.env, ...options.env } });
 }

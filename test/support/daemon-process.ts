@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePorts } from '@tandem/testkit';
 
@@ -55,6 +58,21 @@ export class DaemonProcess {
       args: ['--dev', '--data-dir', dataDir, '--smtp-port', String(p.smtp), '--submission-port', String(p.submission),
         '--submissions-port', String(p.submissions), '--imap-port', String(p.imap), '--imaps-port', String(p.imaps)],
     };
+  }
+
+  /**
+   * A dev-mode daemon on free ports in a new temp data dir, with the demo user's password fixed,
+   * ready; stopped and its data dir removed when the test ends.
+   */
+  static async startDev(t: { after(fn: () => Promise<void>): void }, name: string, demoPassword: string): Promise<{ daemon: DaemonProcess; dataDir: string; ports: DaemonPorts; details: PrintedDetails }> {
+    const dataDir = mkdtempSync(join(tmpdir(), `tandem-${name}-`));
+    const { args, ports } = await DaemonProcess.devArgs(dataDir);
+    const daemon = DaemonProcess.spawn([...args, '--demo-password', demoPassword]);
+    t.after(async () => {
+      await daemon.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    return { daemon, dataDir, ports, details: await daemon.ready() };
   }
 
   /** Resolves once the details are printed; rejects if the process exits first or time runs out. */

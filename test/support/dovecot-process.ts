@@ -192,12 +192,12 @@ service imap-login {
 ${nonRoot}`;
 }
 
-/** Connects until the "* OK" greeting arrives, bounded by startTimeoutMs. */
-async function stopChild(child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL if the process has not exited within `timeoutMs`; resolves once it has. */
+export async function stopChild(child: ChildProcess, timeoutMs = stopTimeoutMs): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), stopTimeoutMs);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   await exited;
   clearTimeout(timer);
 }
