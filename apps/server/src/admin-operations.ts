@@ -8,7 +8,8 @@ import { exportUnderDataDir } from './maildir-export.js';
 import type { AdminStream } from './admin-stream.js';
 
 /**
- * The admin operations behind `tandem` (users, domains, aliases, status). Reads come from the
+ * The admin operations behind `tandem` (users and quotas, domains, aliases, status, export, backup,
+ * TLS reload). Reads come from the
  * applied store; every write is a command proposed through the command log, like any other writer,
  * so a change takes effect for the next SMTP session without a restart and, later, on every node.
  * Passwords are hashed here, by the proposer (apply() stays deterministic and cheap).

@@ -37,6 +37,8 @@ export class DaemonMetrics {
   private source: MetricsSource | undefined;
   /** When the certificate the listeners present stops being valid (ms since the epoch). */
   private tlsNotAfterMs: number | undefined;
+  private lastBackupSentMs: number | undefined;
+  private readonly backups: Counter;
   private readonly writes: Record<'smtp' | 'imap', { total: Counter; seconds: Histogram }>;
 
   constructor(readonly nodeId: string, readonly nodeRole: 'data' | 'witness' | 'single') {
@@ -62,6 +64,10 @@ export class DaemonMetrics {
     // For an alert well before the certificate expires (a renewal that did not reach this node).
     r.gauge('tandem_tls_certificate_not_after_seconds', 'When the TLS certificate SMTP and IMAP present expires (Unix time).', () =>
       one(this.tlsNotAfterMs === undefined ? undefined : Math.floor(this.tlsNotAfterMs / 1000)));
+    // For an alert when backups stop (cron broken, backup host gone): the daemon sees every one.
+    r.gauge('tandem_backup_last_sent_seconds', 'When this node last streamed a whole backup (Unix time); absent before the first.', () =>
+      one(this.lastBackupSentMs === undefined ? undefined : Math.floor(this.lastBackupSentMs / 1000)));
+    this.backups = r.counter('tandem_backups_total', 'Backups streamed by this node: sent whole, or cut short (an error, or the reader went away).');
     this.writes = {
       smtp: {
         total: r.counter('tandem_smtp_writes_total', 'SMTP writes (deliveries) by command and outcome.'),
@@ -76,6 +82,12 @@ export class DaemonMetrics {
 
   setSource(source: MetricsSource): void {
     this.source = source;
+  }
+
+  /** A backup stream ended: all of its bytes were handed to the socket, or not. */
+  backupEnded(whole: boolean, atMs: number): void {
+    this.backups.inc({ outcome: whole ? 'sent' : 'cut' });
+    if (whole) this.lastBackupSentMs = atMs;
   }
 
   /** The certificate now presented (at start and after each reload): its validTo, as X509Certificate gives it. */

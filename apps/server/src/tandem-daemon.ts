@@ -233,13 +233,27 @@ function memberMetricsSource(member: ClusterMember, services: MailServices | und
 }
 
 /** `tandem backup create`: the store's snapshot archive, streamed to the CLI (store-backup.ts). */
-async function backupStream(store: MailStore, logger: Logger): Promise<AdminStream> {
+async function backupStream(store: MailStore, logger: Logger, metrics: DaemonMetrics): Promise<AdminStream> {
   const backup = await openBackupStream(store);
   const { appliedIndex, totalBytes, archiveSha256 } = backup.manifest;
   logger.info({ appliedIndex, bytes: totalBytes, sha256: archiveSha256 }, 'backup: sending the store');
+  let sent = 0;
+  const counted = (async function* () {
+    try {
+      for await (const chunk of backup.bytes) {
+        yield chunk;
+        sent += chunk.length;
+      }
+    } finally {
+      const whole = sent === totalBytes;
+      metrics.backupEnded(whole, Date.now());
+      if (whole) logger.info({ appliedIndex, bytes: sent }, 'backup: sent whole');
+      else logger.warn({ appliedIndex, bytes: sent, of: totalBytes }, 'backup: cut short (an error, or the reader went away)');
+    }
+  })();
   return new AdminStream({
     'content-length': String(totalBytes), 'x-tandem-applied-index': String(appliedIndex), 'x-tandem-archive-sha256': archiveSha256,
-  }, backup.bytes, backup.close);
+  }, counted, backup.close);
 }
 
 async function startAdminAndMetrics(
@@ -250,7 +264,7 @@ async function startAdminAndMetrics(
   const statusToken = config.cluster ? memberStatusToken(readClusterSecret(config.cluster.secretFile)) : '';
   const operations = new AdminOperations({
     reader: store, commandLog, nowMs: Date.now, status, reloadTls, dataDir: config.dataDir,
-    backup: store ? () => backupStream(store, logger) : undefined,
+    backup: store ? () => backupStream(store, logger, metrics) : undefined,
     extra: member && config.cluster ? clusterAdminHandlers({
       member, store, cluster: config.cluster, metricsPort: config.metrics?.port, statusToken, dataDir: config.dataDir,
       restart: () => {
