@@ -109,3 +109,17 @@ export class WireFormatError extends Error {
   override readonly name = 'WireFormatError';
   constructor(detail: string) { super(`bad wire format: ${detail}`); }
 }
+
+/**
+ * The state machine has applied entries this member's Raft log never had (a data dir holding a
+ * store from elsewhere: a single node's, or a restored backup's, beside new or other Raft state).
+ * The log would go on at indexes the store takes as applied, and skip them: writes acknowledged
+ * and never made. So the member does not start. (A store applies only committed entries, which
+ * the log or its snapshot always covers, so this never happens to a member's own data.)
+ */
+export class StateMachineAheadOfLogError extends Error {
+  override readonly name = 'StateMachineAheadOfLogError';
+  constructor(readonly raftDir: string, readonly appliedIndex: number, readonly lastIndex: number) {
+    super(`the store has applied up to index ${appliedIndex} but the Raft log in ${raftDir} ends at ${lastIndex}: a cluster member cannot run a store that already holds other mail. Run this data dir as a single node (a config without "cluster"), or give the member an empty data dir and it catches up from the others`);
+  }
+}

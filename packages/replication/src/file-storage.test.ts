@@ -1,11 +1,12 @@
 // Goal: the core's Storage over the file stores answers like MemoryStorage and reconciles a crash mid-install.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootstrapEntries, CompactedError, emptyMembership, encodeConfChange, UnavailableError, type Entry } from '@tandem/raft';
 import { FileStorage } from './file-storage.js';
+import { StateMachineAheadOfLogError } from './errors.js';
 
 const bootstrap = { voters: ['a', 'b', 'c'], witnesses: [], learners: [] };
 
@@ -140,6 +141,23 @@ test('a local snapshot compacts: the snapshot index becomes firstIndex - 1 and i
     assert.equal(again.firstIndex(), 16);
     assert.equal(again.lastIndex(), 20);
     await again.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a store ahead of the Raft log (a new member, or another log) is refused before anything is written', async () => {
+  const dir = tempDir();
+  try {
+    await assert.rejects(FileStorage.open({ dir, appliedIndex: 1_700_000_001, bootstrapMembership: bootstrap }), (err: unknown) =>
+      err instanceof StateMachineAheadOfLogError && err.appliedIndex === 1_700_000_001 && err.lastIndex === 0 && /Run this data dir as a single node/.test(err.message));
+    assert.deepEqual(readdirSync(dir).flatMap((d) => readdirSync(join(dir, d))), [], 'a new member wrote nothing');
+    const s = await FileStorage.open({ dir, bootstrapMembership: bootstrap });
+    await s.append([entry(4, 1), entry(5, 1)]);
+    await s.close();
+    await assert.rejects(FileStorage.open({ dir, appliedIndex: 6 }), (err: unknown) => err instanceof StateMachineAheadOfLogError && err.lastIndex === 5);
+    const ok = await FileStorage.open({ dir, appliedIndex: 5 });
+    await ok.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,6 +8,7 @@ import { FileSnapshotStore, type SnapshotMeta } from './snapshot-store.js';
 import { FileStableStore } from './stable-store.js';
 import { entryTypeCodes, entryTypeFromCode } from './message-codec.js';
 import type { FatalHandler } from './fatal-handler.js';
+import { StateMachineAheadOfLogError } from './errors.js';
 import type { LogRecord } from './log-record.js';
 
 /**
@@ -54,9 +55,12 @@ export class FileStorage implements Storage {
     const onFatal = options.onFatal;
     const common = onFatal === undefined ? {} : { onFatal };
     const snapshots = FileSnapshotStore.open({ dir: join(options.dir, 'snapshots'), ...common });
+    let snap = snapshots.latest();
+    const appliedIndex = options.appliedIndex ?? 0;
+    // Before a brand-new member writes anything: its log would start at 1.
+    if (snap === undefined && appliedIndex > 0) throw new StateMachineAheadOfLogError(options.dir, appliedIndex, 0);
     const stable = FileStableStore.open({ dir: join(options.dir, 'state'), ...common });
     const log = FileLogStore.open({ dir: join(options.dir, 'log'), ...options.log, ...common });
-    let snap = snapshots.latest();
     if (snap === undefined) {
       // A brand-new member. The base is an empty snapshot at index 0; a founding member then writes
       // the founding configuration into its log as committed confChange entries (bootstrapEntries,
@@ -74,7 +78,9 @@ export class FileStorage implements Storage {
     if (log.lastIndex() < snap.index || log.firstIndex() > snap.index + 1 || !holdsSnapshotEntry) {
       await log.reset(snap.index + 1);
     }
-    return new FileStorage(log, snapshots, stable, snap, options.appliedIndex ?? 0);
+    const storage = new FileStorage(log, snapshots, stable, snap, appliedIndex);
+    if (appliedIndex > storage.lastIndex()) throw new StateMachineAheadOfLogError(options.dir, appliedIndex, storage.lastIndex());
+    return storage;
   }
 
   initialState(): StorageInitialState {

@@ -8,7 +8,7 @@ export type { StandbyPeerStatus, StandbyPeerState } from './standby-tracker.js';
 export type { EngineSeams } from './raft-engine.js';
 export {
   NotLeaderError, LeadershipLostError, TimeoutError, NodeClosedError, ProposalRejectedError, CorruptionError, DegradedError,
-  FatalStorageError, AuthenticationError, LinkProtectionMismatchError, WireFormatError,
+  FatalStorageError, AuthenticationError, LinkProtectionMismatchError, WireFormatError, StateMachineAheadOfLogError,
 } from './errors.js';
 export { linkProtections } from './secure-connection.js';
 export type { LinkProtection } from './secure-connection.js';
