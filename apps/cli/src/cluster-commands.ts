@@ -73,6 +73,12 @@ export function registerClusterCommands(program: Command, context: ClusterComman
       context.print(cmd, result, () => `leadership moved from ${result.from} to ${result.to} (term ${result.term}) in ${result.tookMs} ms; the VIP follows once ${result.to} may take it\n`);
     });
 
+  cluster.command('add <node>').description('add a configured member that is not in the cluster (rebuilt with an empty data dir and cluster.join); run on the leader')
+    .action(async (node: string, _o: unknown, cmd: Command) => {
+      const result = await callAdmin(context.target(cmd), 'cluster.add', { node }) as { node: string; role: string; tookMs: number; membership: { voters: string[] } };
+      context.print(cmd, result, () => `${result.node} (${result.role}) is a voting member now, after ${result.tookMs} ms; voters: ${result.membership.voters.join(', ')}\n`);
+    });
+
   cluster.command('force-single').description('BREAK GLASS: make this data node serve alone when the witness and the other data node are gone')
     .option('--yes-i-understand', 'confirm that you accept the risks it prints')
     .action(async (o: { yesIUnderstand?: boolean }, cmd: Command) => {

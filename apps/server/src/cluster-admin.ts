@@ -12,6 +12,8 @@ import { rewriteAsSingleMember } from './force-single.js';
  *    listener, /v1/member, with the token derived from the cluster secret), and the summary an
  *    operator asks for: who leads, who holds the VIP, degraded or not, lag per member;
  *  - cluster.transfer {to?}: planned switchover from the leader (this member must lead);
+ *  - cluster.add {node}: adds a configured member that is not in the Raft configuration (rebuilt
+ *    after force-single or a restore, started with cluster.join), from the leader;
  *  - cluster.member: this member's report alone;
  *  - cluster.force {confirm}: the break-glass force-single (force-single.ts), then a restart;
  *  - store.digest (data members): the applied index and a digest of the whole store.
@@ -48,6 +50,7 @@ export function clusterAdminHandlers(options: ClusterAdminOptions): Record<strin
     'cluster.member': async () => options.member.report(),
     'cluster.status': async () => clusterStatus(options),
     'cluster.transfer': async (args) => transfer(options, args),
+    'cluster.add': async (args) => addMember(options, args),
     'cluster.force': async (args) => forceSingle(options, args),
     // Both data nodes must build the same store (DESIGN §3): compare digests at equal applied indexes.
     ...(options.store ? { 'store.digest': async () => ({ appliedIndex: options.store!.appliedIndex, digest: await options.store!.stateDigest() }) } : {}),
@@ -124,6 +127,50 @@ async function transfer(options: ClusterAdminOptions, args: AdminArgs): Promise<
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new AdminRequestError(504, 'TRANSFER_TIMEOUT', `${to} did not take over within ${transferWaitMs} ms (is it up and caught up? see tandem cluster status)`);
+}
+
+/**
+ * A single-server membership change from the leader (thesis §4.1): a witness is added as a witness
+ * voter at once (it holds no mail: it is caught up in moments); a data member first as a learner,
+ * which copies the log or a snapshot without counting for the quorum, and only once it has caught
+ * up as a voter, so that commits never wait for a member that is still copying the store. Running
+ * it again for a learner goes on from there.
+ */
+async function addMember(options: ClusterAdminOptions, args: AdminArgs): Promise<unknown> {
+  const { member } = options;
+  const s = member.node.status();
+  if (s.role !== 'leader') {
+    throw new AdminRequestError(409, 'NOT_LEADER', `this member (${s.id}) is not the leader${s.leader ? `; run this on ${s.leader}` : ' and no leader is known'}`);
+  }
+  const inConfig = options.cluster.members.filter((m) => !s.membership.voters.includes(m.id)).map((m) => m.id);
+  const id = args.node;
+  const config = options.cluster.members.find((m) => m.id === id);
+  if (typeof id !== 'string' || config === undefined) {
+    throw new AdminRequestError(400, 'INVALID', `name a member of cluster.members that is not a voter yet (${inConfig.join(', ') || 'none'})`);
+  }
+  if (s.membership.voters.includes(id)) throw new AdminRequestError(409, 'EXISTS', `${id} is already a voting member (see tandem cluster status)`);
+  const startedMs = Date.now();
+  const context = JSON.stringify(config.addresses);
+  if (config.role === 'witness') {
+    await member.node.proposeConfChange({ type: 'addWitness', nodeId: id, context });
+  } else {
+    if (!s.membership.learners.includes(id)) await member.node.proposeConfChange({ type: 'addLearner', nodeId: id, context });
+    const deadline = startedMs + limits.clusterAddCatchUpMs;
+    while ((member.report().peers?.[id]?.lagEntries ?? 1) !== 0) {
+      if (member.node.status().role !== 'leader') {
+        throw new AdminRequestError(409, 'NOT_LEADER', `leadership moved while ${id} was catching up as a learner; run this again on the new leader`);
+      }
+      if (Date.now() > deadline) {
+        throw new AdminRequestError(504, 'CATCH_UP_TIMEOUT', `${id} is a learner and still catching up after ${limits.clusterAddCatchUpMs} ms (is it running with cluster.join? see tandem cluster status); run this again to go on`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await member.node.proposeConfChange({ type: 'addVoter', nodeId: id });
+  }
+  // The change is committed; the status shows it once the engine has applied it too.
+  const shown = Date.now() + transferWaitMs;
+  while (!member.node.status().membership.voters.includes(id) && Date.now() < shown) await new Promise((resolve) => setTimeout(resolve, 20));
+  return { node: id, role: config.role, tookMs: Date.now() - startedMs, membership: member.node.status().membership };
 }
 
 /** Exit status asking the service manager for a restart (EX_TEMPFAIL; systemd Restart=on-failure). */

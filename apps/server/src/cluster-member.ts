@@ -77,6 +77,7 @@ export class ClusterMember {
       linkProtection: cluster.linkProtection,
       witnesses,
       bootstrap: { voters: cluster.members.map((m) => m.id).sort(), witnesses: [...witnesses].sort(), learners: [] },
+      join: cluster.join,
       witness: cluster.role === 'witness',
       // Replay from the store's last checkpoint, not its applied index: entries after the checkpoint
       // may have files a power cut tore, and re-applying them redoes those files (docs/architecture.md,

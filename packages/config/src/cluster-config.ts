@@ -95,6 +95,13 @@ export interface ClusterConfig {
   timing: ClusterTiming;
   /** A data member snapshots the store after this many applied entries (then the log is compacted). */
   snapshotIntervalEntries: number;
+  /**
+   * This member joins a running cluster instead of founding one: with an empty data dir it writes no
+   * founding configuration and waits to be added (`tandem cluster add` on the leader), taking the
+   * log or a snapshot from the leader. For members rebuilt after `force-single` or a restore.
+   * Ignored once the member's data dir holds Raft state.
+   */
+  join: boolean;
 }
 
 export const clusterDefaults = {

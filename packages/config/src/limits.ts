@@ -286,6 +286,12 @@ export const limits = {
    * old leader, fenced in its term, hands over again every clusterFencedHandOverRetryMs).
    */
   clusterTransferWaitMs: 5_000,
+  /**
+   * `tandem cluster add` of a data member waits this long for the new learner to catch up (a
+   * snapshot of the whole store may have to cross) before it is made a voter; past it the command
+   * says so, and running it again goes on from where it is.
+   */
+  clusterAddCatchUpMs: 30 * 60_000,
   /** Cluster: a leader that may not serve in its term (lease lapsed, VIP lost) retries handing leadership over this often. */
   clusterFencedHandOverRetryMs: 1_000,
   /** Cluster: a hand-over waits at most this long for the VIP guard to release the address; then it proceeds (the guard drops it by itself at its lease). */

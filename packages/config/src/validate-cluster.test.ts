@@ -39,6 +39,7 @@ test('a data member: defaults for port, policy, timings; addresses get the defau
   assert.deepEqual(cluster.vip, { address: '10.0.0.100', prefixLength: 24, cidr: '10.0.0.100/24', interface: 'eth0', hook: undefined });
   assert.equal(cluster.degradedPolicy, 'accept');
   assert.equal(cluster.linkProtection, 'encrypt', 'encrypted links unless asked otherwise');
+  assert.equal(cluster.join, false, 'a member founds the cluster unless told to join one');
   assert.deepEqual(cluster.timing, {
     tickMs: 10, electionTimeoutMs: 1000, heartbeatIntervalMs: 100, leaseMs: 800, witnessElectionTimeoutMs: 2000,
     previousLeaseWaitMs: 100, proposeTimeoutMs: 10_000, dataPeerDownMs: 1000,
@@ -134,4 +135,9 @@ test('parseAddress: host, host:port, [v6]:port; garbage refused', () => {
   assert.equal(parseAddress('fd00::1', 7400), undefined);
   assert.equal(parseAddress('[10.0.0.1]:1', 7400), undefined);
   assert.equal(parseAddress('10.0.0.1:0', 7400), undefined);
+});
+
+test('join: a boolean, for a member rebuilt to join a running cluster', () => {
+  assert.equal(validateConfig(nodeConfig({ join: true }), { baseDir: '/etc/tandem', dev: false, role: 'data' }).cluster!.join, true);
+  assert.deepEqual(problemsOf(nodeConfig({ join: 'yes' })), ['config: cluster.join: must be true or false, got "yes"']);
 });

@@ -23,7 +23,7 @@ const membersMax = 9;
 export const clusterKeys = [
   'nodeId', 'port', 'secretFile', 'members', 'vip', 'degradedPolicy', 'linkProtection', 'tickMs', 'electionTimeoutMs',
   'heartbeatIntervalMs', 'leaseMs', 'witnessElectionTimeoutMs', 'previousLeaseWaitMs', 'proposeTimeoutMs',
-  'dataPeerDownMs', 'snapshotIntervalEntries',
+  'dataPeerDownMs', 'snapshotIntervalEntries', 'join',
 ] as const;
 
 export function validateCluster(check: Checker, tree: Tree, baseDir: string, roleFlag: MemberRole | undefined): ClusterConfig | undefined {
@@ -68,10 +68,11 @@ export function validateCluster(check: Checker, tree: Tree, baseDir: string, rol
   }
   const timing = readTiming(check, c);
   const snapshotIntervalEntries = check.integer(c, 'snapshotIntervalEntries', 'cluster.snapshotIntervalEntries', 0, 1e9, clusterDefaults.snapshotIntervalEntries);
+  const join = check.boolean(c, 'join', 'cluster.join', false);
   if (nodeId === undefined || secretFile === undefined) return undefined;
   return {
     nodeId, role, members, port, secretFile: resolve(baseDir, secretFile), vip,
-    degradedPolicy: policy as DegradedPolicy, linkProtection: linkProtection as LinkProtection, timing, snapshotIntervalEntries,
+    degradedPolicy: policy as DegradedPolicy, linkProtection: linkProtection as LinkProtection, timing, snapshotIntervalEntries, join,
   };
 }
 
