@@ -11,13 +11,18 @@
  * restore: offline, with tandemd stopped: replaces the data dir's store with the backup's state,
  *   rebased past any log index the lost history may have used (restore-snapshot.ts `rebaseTo`:
  *   every mailbox gets a new UIDVALIDITY, so IMAP clients fetch their mail again rather than trust
- *   UIDs that now name other messages); the old command log is moved aside, not deleted.
+ *   UIDs that now name other messages); the old command log is moved aside, not deleted. With a
+ *   cluster data member's config (--config), the cluster starts over from the backup: this member
+ *   gets a one-member Raft state at the restored index, and the others rejoin empty (cluster.join,
+ *   `tandem cluster add`).
  */
 import { createWriteStream, existsSync } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
+import { loadConfig } from '@tandem/config';
+import { writeSingleMemberState } from '@tandem/replication';
 import { LocalCommandLog, MailStore, StoreInUseError, verifySnapshotFile } from '@tandem/store';
 import { CliError, downloadAdmin, type AdminTarget } from './admin-client.js';
 
@@ -45,13 +50,16 @@ export function registerBackupCommands(program: Command, context: BackupCommandC
       const bytes = (await stat(path)).size;
       context.print(cmd, { path, appliedIndex, bytes }, () => `${path}: a whole backup of applied index ${appliedIndex} (${mib(bytes)})\n`);
     });
-  backup.command('restore <file>').description('with tandemd stopped: replace the data dir\'s store with the backup\'s (single node)')
-    .action(async (file: string, _o: unknown, cmd: Command) => {
-      const done = await restoreBackup(context.target(cmd).dataDir, resolve(file), Date.now());
+  backup.command('restore <file>').description('with tandemd stopped: replace the data dir\'s store with the backup\'s')
+    .option('--config <file>', "this node's tandemd config: restore into its data dir; on a cluster data member, start the cluster over from the backup with this member alone (the others rejoin empty: deploy/README §9)")
+    .action(async (file: string, o: { config?: string }, cmd: Command) => {
+      const into = o.config === undefined ? { dataDir: context.target(cmd).dataDir, member: undefined } : restoreTarget(resolve(o.config));
+      const done = await restoreBackup(into.dataDir, resolve(file), Date.now(), into.member);
       context.print(cmd, done, () => [
         `restored the backup of applied index ${done.snapshotIndex} into ${done.dataDir}: ${done.files} message files, ${done.indexRows} index rows`,
         `its log continues at ${done.appliedIndex + 1}; every mailbox has the new UIDVALIDITY ${done.appliedIndex}, so IMAP clients fetch their mail again`,
         ...(done.logMovedTo ? [`the command log from before the restore is kept in ${done.logMovedTo}`] : []),
+        ...(done.member ? [`${done.member} starts as a one-member cluster; bring the others back empty with "join": true and tandem cluster add (deploy/README §9)`] : []),
         'start tandemd now',
         '',
       ].join('\n'));
@@ -96,7 +104,25 @@ async function checked(path: string): Promise<number> {
   }
 }
 
-interface RestoreDone { dataDir: string; snapshotIndex: number; appliedIndex: number; files: number; indexRows: number; logMovedTo: string | undefined }
+interface RestoreDone {
+  dataDir: string; snapshotIndex: number; appliedIndex: number; files: number; indexRows: number; logMovedTo: string | undefined;
+  /** A cluster data member restored as a one-member cluster. */
+  member: string | undefined;
+}
+
+/** The data dir (and, on a cluster data member, its id) from this node's config. */
+function restoreTarget(configFile: string): { dataDir: string; member: string | undefined } {
+  let config;
+  try {
+    config = loadConfig({ file: configFile, dev: false, cwd: process.cwd() });
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+  if (config.cluster?.role === 'witness') {
+    throw new CliError('a witness holds no mail: restore on a data member, then give the witness an empty data dir and "join": true (deploy/README §9)');
+  }
+  return { dataDir: config.dataDir, member: config.cluster?.nodeId };
+}
 
 /**
  * The log index the restored store continues from: past the old log's last entry, past the backup,
@@ -108,9 +134,12 @@ export function rebaseIndex(oldLogLast: number | undefined, snapshotIndex: numbe
   return Math.max(oldLogLast ?? 0, snapshotIndex, Math.floor(nowMs / 1000)) + 1;
 }
 
-async function restoreBackup(dataDir: string, file: string, nowMs: number): Promise<RestoreDone> {
-  if (existsSync(join(dataDir, 'raft'))) {
-    throw new CliError(`${dataDir} belongs to a cluster member (it has raft/): restoring a cluster member from a backup is not supported yet; restore into a single node's data dir`);
+async function restoreBackup(dataDir: string, file: string, nowMs: number, member: string | undefined): Promise<RestoreDone> {
+  const raftDir = join(dataDir, 'raft');
+  if (existsSync(raftDir)) {
+    throw new CliError(member === undefined
+      ? `${dataDir} belongs to a cluster member (it has raft/): restore with --config and the member's config, which starts the cluster over from the backup`
+      : `${dataDir} has Raft state: to start the cluster over from this backup, stop every member, move this data dir's raft/ aside (or empty the data dir), then restore`);
   }
   const snapshotIndex = await checked(file);
   const logDir = join(dataDir, 'log');
@@ -128,11 +157,32 @@ async function restoreBackup(dataDir: string, file: string, nowMs: number): Prom
         await fsyncDir(dataDir);
       },
     });
-    return { dataDir, snapshotIndex, appliedIndex: summary.appliedIndex, files: summary.files, indexRows: summary.indexRows, logMovedTo };
+    if (member !== undefined) await seedOneMemberCluster(dataDir, member, summary.appliedIndex);
+    return { dataDir, snapshotIndex, appliedIndex: summary.appliedIndex, files: summary.files, indexRows: summary.indexRows, logMovedTo, member };
   } catch (err) {
     if (err instanceof StoreInUseError) throw new CliError(`tandemd is running on ${dataDir}: stop it first (systemctl stop tandemd), then restore`);
     throw err;
   }
+}
+
+/**
+ * The restored store as a one-member cluster's state at its applied index (as force-single makes
+ * it): its Raft log starts after a snapshot of the store there, so the member elects itself, and
+ * the others join empty. Written aside and renamed, so a crash leaves no half of it as raft/ (the
+ * member would then refuse to start, its store being ahead of any log, and the restore can be run again).
+ */
+async function seedOneMemberCluster(dataDir: string, member: string, index: number): Promise<void> {
+  const raftDir = join(dataDir, 'raft');
+  const writing = `${raftDir}.restoring`;
+  await rm(writing, { recursive: true, force: true });
+  const store = await MailStore.open({ dataDir });
+  try {
+    await writeSingleMemberState(writing, { selfId: member, index, term: 1, writeSnapshot: (path) => store.writeSnapshotFile(path) });
+  } finally {
+    await store.close();
+  }
+  await rename(writing, raftDir);
+  await fsyncDir(dataDir);
 }
 
 async function fsyncDir(dir: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileSnapshotStore, FileStableStore } from '@tandem/replication';
+import { writeSingleMemberState } from '@tandem/replication';
 import type { MailStore } from '@tandem/store';
 
 /**
@@ -31,12 +31,8 @@ export async function rewriteAsSingleMember(input: ForceSingleInput): Promise<Fo
   const previousRaftDir = join(input.dataDir, `raft.before-force-single-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   await input.store.sync();
   renameSync(raftDir, previousRaftDir);
-  const snapshots = FileSnapshotStore.open({ dir: join(raftDir, 'snapshots') });
-  const path = snapshots.scratchPath();
-  await input.store.writeSnapshotFile(path);
   // A new term: nothing this member did in the old cluster's current term can be mistaken for it.
   const term = input.term + 1;
-  await snapshots.adopt(path, { index: input.appliedIndex, term, membership: { voters: [input.selfId], witnesses: [], learners: [] } });
-  await FileStableStore.open({ dir: join(raftDir, 'state') }).save({ term, vote: input.selfId, commit: input.appliedIndex });
+  await writeSingleMemberState(raftDir, { selfId: input.selfId, index: input.appliedIndex, term, writeSnapshot: (path) => input.store.writeSnapshotFile(path) });
   return { node: input.selfId, index: input.appliedIndex, term, previousRaftDir };
 }

@@ -21,6 +21,8 @@ export { FileLogStore } from './file-log-store.js';
 export type { FileLogStoreOptions, FileLogStoreStats, LogOpenReport } from './file-log-store.js';
 export type { LogRecord } from './log-record.js';
 export { FileStableStore } from './stable-store.js';
+export { writeSingleMemberState } from './single-member-state.js';
+export type { SingleMemberState } from './single-member-state.js';
 export type { StableStoreOptions } from './stable-store.js';
 export { FileSnapshotStore, SnapshotWriter } from './snapshot-store.js';
 export type { SnapshotMeta, SnapshotProgress, SnapshotStoreOptions } from './snapshot-store.js';
