@@ -1,19 +1,13 @@
 // Goal: a cluster starts over from a backup (disaster recovery: every member's data gone): `tandem backup restore --config` on one data node makes it a one-member cluster with the backed-up mail, the other data node and the witness rejoin empty (cluster.join, `tandem cluster add`), and the rebuilt cluster serves the backed-up mail, takes new mail and fails over; mail that came after the backup is not there.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runCli } from '../support/cli-process.js';
-import { domain, TandemCluster, type MemberId } from './tandem-cluster.js';
+import { domain, TandemCluster } from './tandem-cluster.js';
 
 let cluster: TandemCluster | undefined;
 after(async () => { await cluster?.close(); });
-
-function setJoin(c: TandemCluster, id: MemberId): void {
-  const config = JSON.parse(readFileSync(c.configFile(id), 'utf8')) as { cluster: Record<string, unknown> };
-  config.cluster.join = true;
-  writeFileSync(c.configFile(id), JSON.stringify(config, null, 2));
-}
 
 test('every data dir lost: restore the backup on a, b and w rejoin empty, the cluster serves the backed-up mail and fails over', async (t) => {
   cluster = await TandemCluster.create();
@@ -48,8 +42,8 @@ test('every data dir lost: restore the backup on a, b and w rejoin empty, the cl
 
     await c.start('a');
     assert.equal(await c.waitForServingLeader(15_000), 'a');
-    setJoin(c, 'b');
-    setJoin(c, 'w');
+    c.setJoin('b');
+    c.setJoin('w');
     await c.start('b');
     await c.start('w');
     for (const id of ['b', 'w']) {

@@ -160,6 +160,30 @@ export class TandemCluster {
     return callAdmin(adminTarget(this.dataDir(id)), operation, args) as Promise<T>;
   }
 
+  /** Sets cluster.join in the member's config: with an empty data dir it then waits to be added (`tandem cluster add`). */
+  setJoin(id: MemberId): void {
+    const config = JSON.parse(readFileSync(this.configFile(id), 'utf8')) as { cluster: Record<string, unknown> };
+    config.cluster.join = true;
+    writeFileSync(this.configFile(id), JSON.stringify(config, null, 2));
+  }
+
+  /**
+   * The break-glass path on `survivor` (its peers gone): once it follows no leader (check-quorum),
+   * `tandem cluster force-single --yes-i-understand`, its exit, and its start again.
+   */
+  async forceSingle(survivor: MemberId): Promise<{ stdout: string; exitCode: number | null }> {
+    const deadline = monoNowMs() + 10_000;
+    while ((await this.member(survivor)).leader !== null) {
+      if (monoNowMs() > deadline) throw new NetnsTimeoutError(`${survivor} to stop following a leader`, 10_000);
+      await sleep(100);
+    }
+    const forced = await this.cli(survivor, ['cluster', 'force-single', '--yes-i-understand']);
+    if (forced.code !== 0) throw new Error(`force-single on ${survivor} failed (${forced.code}): ${forced.stderr}`);
+    const exitCode = await this.waitForExit(survivor);
+    await this.start(survivor);
+    return { stdout: forced.stdout, exitCode };
+  }
+
   /** The real CLI, run in the member's namespace. */
   cli(id: MemberId, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return this.harness.exec(id as HostName, process.execPath, [tandemCli, '--data-dir', this.dataDir(id), ...args], { allowFailure: true, timeoutMs: 30_000 })
