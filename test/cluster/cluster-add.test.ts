@@ -41,6 +41,9 @@ test('force-single, then cluster add of the rebuilt witness and data node: whole
 
     // The data node first: it counts for the quorum only once it has caught up, and then the
     // witness, still copying, is not needed for a commit (deploy/README §9).
+    const witnessFirst = await c.cli(survivor, ['cluster', 'add', 'w']);
+    assert.equal(witnessFirst.code, 1);
+    assert.match(witnessFirst.stderr, new RegExp(`add the data member first \\(tandem cluster add ${other}\\)`));
     const data = await c.cli(survivor, ['cluster', 'add', other]);
     assert.equal(data.code, 0, data.stderr);
     t.diagnostic(data.stdout.trim());

@@ -131,7 +131,7 @@ async function transfer(options: ClusterAdminOptions, args: AdminArgs): Promise<
 
 /**
  * A single-server membership change from the leader (thesis §4.1): a witness is added as a witness
- * voter at once (it holds no mail: it is caught up in moments); a data member first as a learner,
+ * voter at once (it holds no mail: it is caught up in moments), once every data member votes; a data member first as a learner,
  * which copies the log or a snapshot without counting for the quorum, and only once it has caught
  * up as a voter, so that commits never wait for a member that is still copying the store. Running
  * it again for a learner goes on from there.
@@ -152,6 +152,12 @@ async function addMember(options: ClusterAdminOptions, args: AdminArgs): Promise
   const startedMs = Date.now();
   const context = JSON.stringify(config.addresses);
   if (config.role === 'witness') {
+    // A witness voter counts for the quorum at once. Beside one data voter it would be needed for
+    // every commit while it catches up, and this leader could lose its lease and hand over.
+    const missing = options.cluster.members.filter((m) => m.role === 'data' && !s.membership.voters.includes(m.id)).map((m) => m.id);
+    if (missing.length > 0) {
+      throw new AdminRequestError(409, 'ADD_DATA_FIRST', `add the data member first (tandem cluster add ${missing[0]}): until it votes, the witness would be needed for every commit while it catches up`);
+    }
     await member.node.proposeConfChange({ type: 'addWitness', nodeId: id, context });
   } else {
     if (!s.membership.learners.includes(id)) await member.node.proposeConfChange({ type: 'addLearner', nodeId: id, context });
