@@ -162,7 +162,7 @@ async function addMember(options: ClusterAdminOptions, args: AdminArgs): Promise
   } else {
     if (!s.membership.learners.includes(id)) await member.node.proposeConfChange({ type: 'addLearner', nodeId: id, context });
     const deadline = startedMs + limits.clusterAddCatchUpMs;
-    while ((member.report().peers?.[id]?.lagEntries ?? 1) !== 0) {
+    while ((member.report().peers?.[id]?.lagEntries ?? Infinity) > limits.clusterAddCaughtUpLagEntriesMax) {
       if (member.node.status().role !== 'leader') {
         throw new AdminRequestError(409, 'NOT_LEADER', `leadership moved while ${id} was catching up as a learner; run this again on the new leader`);
       }

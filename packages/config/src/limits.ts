@@ -292,6 +292,13 @@ export const limits = {
    * says so, and running it again goes on from where it is.
    */
   clusterAddCatchUpMs: 30 * 60_000,
+  /**
+   * …and counts as caught up once it lags the commit index by at most this many entries: under
+   * steady mail it may never stand at exactly zero when looked at, and a few entries are copied in
+   * a heartbeat or two once it votes (thesis §4.2.1 promotes after a round that ends within an
+   * election timeout; entries are the measure the leader has here).
+   */
+  clusterAddCaughtUpLagEntriesMax: 64,
   /** Cluster: a leader that may not serve in its term (lease lapsed, VIP lost) retries handing leadership over this often. */
   clusterFencedHandOverRetryMs: 1_000,
   /** Cluster: a hand-over waits at most this long for the VIP guard to release the address; then it proceeds (the guard drops it by itself at its lease). */
