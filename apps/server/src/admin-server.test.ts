@@ -19,6 +19,7 @@ const token = 'test-token-0123456789';
 let store: MailStore;
 let log: LocalCommandLog;
 let server: AdminServer;
+const logLines: string[] = [];
 
 test.before(async () => {
   store = await MailStore.open({ dataDir: dir });
@@ -28,7 +29,7 @@ test.before(async () => {
     reader: store, commandLog: log, nowMs: () => 1_000, status: () => ({ up: true }),
     extra: { 'test.stream': async (args) => testStream(Number(args.failAfter ?? -1)) },
   });
-  server = await AdminServer.start({ socketPath, token, operations, logger: pino({ level: 'silent' }) });
+  server = await AdminServer.start({ socketPath, token, operations, logger: pino({ level: 'info' }, { write: (line: string) => { logLines.push(line); } }) });
 });
 test.after(async () => {
   await server.close();
@@ -156,4 +157,20 @@ test('a socket that answers belongs to a live daemon and is not taken over', asy
   } finally {
     await new Promise((resolve) => live.close(resolve));
   }
+});
+
+test('the audit trail: a line per change with its arguments but never the password, refusals with their code, reads not at all', async () => {
+  logLines.length = 0;
+  assert.equal((await call('/v1/domain.add', '{"domain":"audit.example"}')).status, 200);
+  assert.equal((await call('/v1/user.add', '{"address":"auditor@audit.example","password":"s3cret-audit-pw"}')).status, 200);
+  assert.equal((await call('/v1/user.remove', '{"address":"nobody@audit.example"}')).status, 404);
+  assert.equal((await call('/v1/user.list', '{}')).status, 200);
+  assert.equal((await call('/v1/status', '{}')).status, 200);
+  const audit = logLines.map((l) => JSON.parse(l) as { msg: string; operation: string; args: Record<string, unknown>; outcome: string }).filter((l) => l.msg === 'admin operation');
+  assert.deepEqual(audit.map((l) => [l.operation, l.args, l.outcome]), [
+    ['domain.add', { domain: 'audit.example' }, 'ok'],
+    ['user.add', { address: 'auditor@audit.example' }, 'ok'],
+    ['user.remove', { address: 'nobody@audit.example' }, 'NOTFOUND'],
+  ]);
+  assert.ok(!logLines.some((l) => l.includes('s3cret-audit-pw')), 'no password in the log');
 });

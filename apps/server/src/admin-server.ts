@@ -65,6 +65,22 @@ async function removeStaleSocket(socketPath: string): Promise<void> {
   unlinkSync(socketPath);
 }
 
+/** Operations that only read: not worth a line each (monitoring polls some of them). */
+const readOnly = /(^|\.)(list|status|member|digest)$/;
+/** Arguments never logged. */
+const secretArgs = new Set(['password']);
+
+/**
+ * The admin's audit trail: one info line per operation that changes something or hands something
+ * out (a user removed, a quota set, a backup taken, a member added), with its arguments — never a
+ * password — and its outcome: `ok` or the refusal's code. Who did it is whoever holds the token.
+ */
+function audit(logger: Logger, operation: string, args: AdminArgs, outcome: string): void {
+  if (readOnly.test(operation)) return;
+  const shown = Object.fromEntries(Object.entries(args).filter(([key]) => !secretArgs.has(key)));
+  logger.info({ operation, args: shown, outcome }, 'admin operation');
+}
+
 function tokenMatches(header: string | undefined, token: string): boolean {
   const match = /^Bearer (\S+)$/.exec(header ?? '');
   if (!match?.[1]) return false;
@@ -80,8 +96,16 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: AdminS
     if (!tokenMatches(req.headers.authorization, options.token)) {
       throw new AdminRequestError(401, 'UNAUTHORIZED', 'missing or wrong admin token (it is in admin.token in the data dir)');
     }
+    const operation = match[1];
     const args = await readJsonBody(req);
-    const result = await options.operations.run(match[1], args);
+    let result: unknown;
+    try {
+      result = await options.operations.run(operation, args);
+    } catch (err) {
+      if (err instanceof AdminRequestError) audit(options.logger, operation, args, err.code);
+      throw err;
+    }
+    audit(options.logger, operation, args, 'ok');
     if (result instanceof AdminStream) {
       await sendStream(res, result, options);
       return;
