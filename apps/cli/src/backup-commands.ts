@@ -23,7 +23,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { loadConfig } from '@tandem/config';
 import { writeSingleMemberState } from '@tandem/replication';
-import { LocalCommandLog, MailStore, StoreInUseError, verifySnapshotFile } from '@tandem/store';
+import { dataDirStamp, fsyncDir, LocalCommandLog, MailStore, StoreInUseError, verifySnapshotFile } from '@tandem/store';
 import { CliError, downloadAdmin, type AdminTarget } from './admin-client.js';
 
 export interface BackupCommandContext {
@@ -152,7 +152,7 @@ async function restoreBackup(dataDir: string, file: string, nowMs: number, membe
       // onto the restored state (a crash from here on finishes the restore at the next open).
       beforeSwap: async () => {
         if (!existsSync(logDir)) return;
-        logMovedTo = `${logDir}.before-restore-${new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+        logMovedTo = `${logDir}.before-restore-${dataDirStamp(nowMs)}`;
         await rename(logDir, logMovedTo);
         await fsyncDir(dataDir);
       },
@@ -183,11 +183,6 @@ async function seedOneMemberCluster(dataDir: string, member: string, index: numb
   }
   await rename(writing, raftDir);
   await fsyncDir(dataDir);
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try { await fh.sync(); } finally { await fh.close(); }
 }
 
 function mib(bytes: number): string {

@@ -10,7 +10,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { exportMaildir, type ExportSummary, type StoreReader } from '@tandem/store';
+import { dataDirStamp, exportMaildir, type ExportSummary, type StoreReader } from '@tandem/store';
 
 export interface MaildirExport extends ExportSummary {
   /** Where the tree is: `<path>/<domain>/<localpart>/` per user. */
@@ -21,7 +21,7 @@ export interface MaildirExport extends ExportSummary {
 export async function exportUnderDataDir(reader: StoreReader, dataDir: string, users: readonly string[] | undefined, nowMs: number): Promise<MaildirExport> {
   const parent = join(dataDir, 'exports');
   await mkdir(parent, { recursive: true, mode: 0o700 });
-  const stamp = new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = dataDirStamp(nowMs);
   for (let n = 1; ; n++) {
     const path = join(parent, `maildir-${stamp}${n === 1 ? '' : `-${n}`}`);
     try {

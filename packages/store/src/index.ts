@@ -33,6 +33,8 @@ export type { SnapshotReader } from './snapshot-reader.js';
 export { StoreSnapshotReceiver } from './store-snapshot-receiver.js';
 export type { RestoreSnapshotOptions, RestoreSummary } from './restore-snapshot.js';
 export { openBackupStream, verifySnapshotFile } from './store-backup.js';
+export { dataDirStamp } from './data-dir-stamp.js';
+export { fsyncDir } from './durable-fs.js';
 export type { BackupStream } from './store-backup.js';
 export { SnapshotCorruptError, SnapshotIndexMismatchError, StoreInUseError } from './store-errors.js';
 export { AuthThrottle, defaultAuthThrottleLimits } from './auth-throttle.js';
