@@ -11,6 +11,7 @@
 import { execFile, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { finished } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,7 +114,14 @@ export class TandemCluster {
         stdout += chunk.toString('utf8');
         if (stdout.includes('  admin ')) { clearTimeout(timer); resolve(); }
       });
-      child.once('exit', (code, signal) => { clearTimeout(timer); reject(new Error(`tandemd ${id} exited (${code ?? signal}) before it was ready; see ${join(this.dir, 'logs', `${id}.log`)}`)); });
+      // 'exit' can come before the last of stderr is in the log file; the refusal a test reads is
+      // there once the pipe has ended the file's stream.
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        const refused = (): void => reject(new Error(`tandemd ${id} exited (${code ?? signal}) before it was ready; see ${join(this.dir, 'logs', `${id}.log`)}`));
+        finished(log).then(refused, refused);
+        setTimeout(refused, 5_000).unref(); // a child of tandemd still holding its stderr
+      });
     });
   }
 

@@ -65,7 +65,7 @@ test('backup, check, more mail, restore: the backed-up mail under new UIDVALIDIT
   assert.equal(statSync(file).mode & 0o777, 0o600);
   assert.deepEqual(readdirSync(scratch).filter((n) => n.endsWith('.partial')), []);
   assert.deepEqual(readdirSync(dataDir).filter((n) => n.startsWith('.snapshot-scratch-')), [], 'the daemon removed its scratch snapshot');
-  assert.match(daemon.stderr, /"appliedIndex":\d+,"bytes":\d+,"msg":"backup: sent whole"/);
+  await daemon.waitForStderr(new RegExp(`"appliedIndex":${made.appliedIndex},"bytes":${made.bytes},"msg":"backup: sent whole"`));
   const again = await cli('backup', 'create', '--out', file);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /exists; a backup never overwrites a file/);

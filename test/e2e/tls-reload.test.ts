@@ -93,13 +93,10 @@ async function presented(ports: { submission: number; submissions: number; imap:
 
 /** Resolves once the daemon's log has `count` lines with `message` (bounded by waitMs). */
 async function logged(daemon: DaemonProcess, message: string, count: number): Promise<Array<Record<string, unknown>>> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    const lines = daemon.stderr.split('\n').filter((l) => l.includes(`"msg":"${message}"`)).map((l) => JSON.parse(l) as Record<string, unknown>);
-    if (lines.length >= count) return lines;
-    if (Date.now() > deadline) throw new Error(`no "${message}" in the log within ${waitMs} ms:\n${daemon.stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const linesOf = (log: string): Array<Record<string, unknown>> =>
+    log.split('\n').filter((l) => l.includes(`"msg":"${message}"`)).map((l) => JSON.parse(l) as Record<string, unknown>);
+  await daemon.waitForStderr((log) => linesOf(log).length >= count, waitMs);
+  return linesOf(daemon.stderr);
 }
 
 test('SIGHUP: a renewed certificate for every new connection, the old one kept when the new pair is bad', { timeout: 90_000 }, async (t) => {

@@ -97,6 +97,30 @@ export class DaemonProcess {
   }
 
   /**
+   * Waits until tandemd's log matches `pattern` (a regular expression, or a test of the whole
+   * log). A line the daemon writes after its answer left (a backup's "sent whole" comes when the
+   * stream ends, and the CLI may have read every byte and exited first) is in another process's
+   * pipe: it is waited for, bounded, never assumed.
+   */
+  async waitForStderr(pattern: RegExp | ((stderr: string) => boolean), timeoutMs = 5_000): Promise<void> {
+    const matches = (): boolean => (typeof pattern === 'function' ? pattern(this.stderr) : pattern.test(this.stderr));
+    if (matches()) return;
+    await new Promise<void>((resolve, reject) => {
+      const check = (): void => { if (matches()) { cleanup(); resolve(); } };
+      const onExit = (): void => { cleanup(); reject(new Error(`tandemd exited before its log matched ${pattern}:\n${this.stderr}`)); };
+      const timer = setTimeout(() => { cleanup(); reject(new Error(`tandemd's log did not match ${pattern} within ${timeoutMs} ms:\n${this.stderr}`)); }, timeoutMs);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.child.stderr?.removeListener('data', check);
+        this.child.removeListener('exit', onExit);
+      };
+      // Registered after the constructor's listener, so this.stderr already holds the chunk.
+      this.child.stderr?.on('data', check);
+      this.child.once('exit', onExit);
+    });
+  }
+
+  /**
    * The tandemd process id, from its first log line. Under `npm start` the child is npm, which
    * would exit on a signal before tandemd finished; signals go to tandemd itself, and npm exits
    * with its status.
