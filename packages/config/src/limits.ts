@@ -303,6 +303,34 @@ export const limits = {
   clusterFencedHandOverRetryMs: 1_000,
   /** Cluster: a hand-over waits at most this long for the VIP guard to release the address; then it proceeds (the guard drops it by itself at its lease). */
   clusterVipReleaseWaitMs: 10_000,
+  /**
+   * Outbound: how long a message may wait in the queue for a remote recipient (Postfix's
+   * maximal_queue_lifetime is 5 days too). Past it the recipient fails with 4.4.7 and the sender
+   * gets a delivery status notification (RFC 3464).
+   */
+  outboundQueueLifetimeMs: 5 * 24 * 3600_000,
+  /**
+   * Outbound: waits between attempts for a deferred recipient, by attempt number; the last one
+   * repeats. Reached the end of the list: the last wait again, until outboundQueueLifetimeMs.
+   */
+  outboundRetryDelaysMs: [60_000, 5 * 60_000, 15 * 60_000, 30 * 60_000, 3600_000, 2 * 3600_000, 4 * 3600_000] as readonly number[],
+  /** Outbound: how often the serving node looks for queued messages whose next attempt is due. */
+  outboundScanIntervalMs: 1_000,
+  /** Outbound: messages being delivered at once. More due ones wait for the next scan. */
+  outboundConcurrentDeliveriesMax: 8,
+  /** Outbound: MX hosts (or their addresses) tried per destination in one attempt (RFC 5321 §5.1 lets a sender bound this). */
+  outboundMxHostsMax: 5,
+  /** Outbound: a DNS question (MX, A, AAAA) waits this long; past it the attempt is deferred (4.4.3). */
+  outboundDnsTimeoutMs: 10_000,
+  /** Outbound: connecting to a remote server, and each reply (RFC 5321 §4.5.3.2 asks for minutes; we stay under the queue's scan cadence). */
+  outboundConnectTimeoutMs: 30_000,
+  outboundReplyTimeoutMs: 5 * 60_000,
+  /** Outbound: a bounce (RFC 3464) attaches the original whole up to this size, and only its header section past it (text/rfc822-headers). */
+  outboundDsnOriginalBytesMax: 256 * 1024,
+  /** Outbound: a remote server's reply kept with a queued recipient (and shown by `tandem queue list`) is cut to this. */
+  outboundReplyCharsMax: 1_000,
+  /** Outbound: the queue's entries shown by `tandem queue list` (the count is always whole). */
+  outboundQueueListMax: 1_000,
 } as const;
 
 export type Limits = typeof limits;

@@ -17,7 +17,8 @@
  */
 import { join } from 'node:path';
 import { limits } from '@tandem/config';
-import type { MessageAppend, MessageDeliver } from './command.js';
+import type { MessageAppend, MessageDeliver, MessageSend } from './command.js';
+import { checkQueueable, enqueue } from './apply-queue.js';
 import type { ApplyResult, DeliverValue } from './apply-result.js';
 import type { ApplyContext } from './apply-context.js';
 import type { MailboxRow, MessageRow } from './index-rows.js';
@@ -38,12 +39,16 @@ export function messageTmpPath(folderDir: string, timestampSec: number, index: n
   return join(folderDir, 'tmp', `${timestampSec}.L${index}.tandem`);
 }
 
-/** Plans the bytes to be written once (or taken from staging) and given every target's name. */
-export function placeMessageFile(ctx: ApplyContext, bytes: Uint8Array, targets: readonly FileTarget[]): void {
-  const first = targets[0]!;
-  const tmpPath = messageTmpPath(ctx.paths.folderDir(first.user, first.mailbox.folder), ctx.timestampSec, ctx.index);
-  const source = ctx.files.addSource(tmpPath, bytes, ctx.takeStagedFile);
+/**
+ * Plans the bytes to be written once (or taken from staging) and given every target's name, and
+ * `queued`, the outbound queue's name for them, when there is one (apply-queue.ts).
+ */
+export function placeMessageFile(ctx: ApplyContext, bytes: Uint8Array, targets: readonly FileTarget[], queued?: string): void {
+  const first = targets[0];
+  const tmpFolder = first ? ctx.paths.folderDir(first.user, first.mailbox.folder) : ctx.paths.queueDir;
+  const source = ctx.files.addSource(messageTmpPath(tmpFolder, ctx.timestampSec, ctx.index), bytes, ctx.takeStagedFile);
   const paths = targets.map((t) => join(ctx.paths.folderDir(t.user, t.mailbox.folder), t.subdir, t.name));
+  if (queued !== undefined) paths.push(join(ctx.paths.queueDir, queued));
   for (const path of paths.slice(0, -1)) ctx.files.link(source, path);
   ctx.files.moveInto(source, paths[paths.length - 1]!);
 }
@@ -63,7 +68,7 @@ function validDedupeKey(key: unknown): key is string {
 }
 
 /** The distinct target mailboxes; a missing folder falls back to INBOX, a removed user is skipped. */
-function deliveryTargets(ctx: ApplyContext, cmd: MessageDeliver): Array<{ user: string; mailbox: MailboxRow }> {
+function deliveryTargets(ctx: ApplyContext, cmd: MessageDeliver | MessageSend): Array<{ user: string; mailbox: MailboxRow }> {
   const targets = new Map<string, { user: string; mailbox: MailboxRow }>();
   for (const r of cmd.recipients) {
     const user = parseLocalAddress(r.user).address;
@@ -76,14 +81,20 @@ function deliveryTargets(ctx: ApplyContext, cmd: MessageDeliver): Array<{ user: 
   return [...targets.values()];
 }
 
-export async function applyDeliver(ctx: ApplyContext, cmd: MessageDeliver): Promise<ApplyResult> {
+/**
+ * message.deliver, and message.send (the same, plus a queue entry for its remote recipients in
+ * the same transaction, apply-queue.ts).
+ */
+export async function applyDeliver(ctx: ApplyContext, cmd: MessageDeliver | MessageSend): Promise<ApplyResult> {
   if (!validDedupeKey(cmd.dedupeKey)) return ctx.fail('INVALID', 'bad dedupe key');
   if (!(cmd.message instanceof Uint8Array)) return ctx.fail('INVALID', 'message must be bytes');
   // DESIGN.md §3: a retried transaction (same envelope + bytes) is a no-op that still succeeds.
   const seen = ctx.mirror.dedupe.get(cmd.dedupeKey);
   if (seen && seen.expiresMs > ctx.timestampMs) return ctx.ok<DeliverValue>({ ...seen.value, duplicate: true });
   const targets = deliveryTargets(ctx, cmd);
-  if (targets.length === 0) return ctx.fail('NOTFOUND', 'no recipient of this delivery exists');
+  const remote = cmd.type === 'message.send' ? checkQueueable(ctx, cmd) : undefined;
+  if (remote && !remote.ok) return remote.failure;
+  if (targets.length === 0 && !remote) return ctx.fail('NOTFOUND', 'no recipient of this delivery exists');
   const sizeBytes = cmd.message.length;
   const added = new Map<string, number>();
   for (const t of targets) added.set(t.user, (added.get(t.user) ?? 0) + sizeBytes);
@@ -91,11 +102,16 @@ export async function applyDeliver(ctx: ApplyContext, cmd: MessageDeliver): Prom
   if (over) return ctx.fail('NOQUOTA', `${over} is over quota`);
 
   const files: FileTarget[] = targets.map((t, n) => ({ ...t, subdir: 'new', name: messageFileName(ctx, n, sizeBytes, 'new') }));
-  placeMessageFile(ctx, cmd.message, files);
+  const queued = remote ? `new/${messageFileName(ctx, files.length, sizeBytes, 'new')}` : undefined;
+  placeMessageFile(ctx, cmd.message, files, queued);
   const value: DeliverValue = { queueId: cmd.queueId, duplicate: false, deliveries: [] };
   for (const f of files) {
     const uid = addMessage(ctx, f, { flags: [], sizeBytes, internalDateMs: ctx.timestampMs });
     value.deliveries.push({ user: f.user, mailbox: f.mailbox.name, uidValidity: f.mailbox.uidValidity, uid });
+  }
+  if (remote && queued !== undefined) {
+    enqueue(ctx, cmd as MessageSend, remote.addresses, queued);
+    value.queued = remote.addresses;
   }
   ctx.put(keys.dedupe(cmd.dedupeKey), { value, expiresMs: ctx.timestampMs + limits.dedupeKeyRetentionMs });
   return ctx.ok(value);

@@ -18,6 +18,8 @@ export interface DeliverValue {
   /** True when the dedupe key was seen before: nothing new was stored; `deliveries` are the originals. */
   duplicate: boolean;
   deliveries: Array<{ user: Address; mailbox: string; uidValidity: number; uid: number }>;
+  /** Remote recipients queued for delivery (message.send); absent for a local delivery. */
+  queued?: string[];
 }
 export interface AppendValue { uidValidity: number; uid: number }
 export interface CopyValue { uidValidity: number; sourceUids: number[]; targetUids: number[]; expungedUids: number[] }
@@ -30,7 +32,12 @@ export interface StoreValue {
 export interface ExpungeValue { expungedUids: number[]; highestModSeq: number }
 export interface MailboxValue { uidValidity: number }
 
-export type ApplyValue = DeliverValue | AppendValue | CopyValue | StoreValue | ExpungeValue | MailboxValue | null;
+/** queue.attempt: the recipients still pending, and whether the entry (with its file) is gone. */
+export interface QueueAttemptValue { pending: number; removed: boolean }
+/** queue.retry / queue.remove: how many entries it touched. */
+export interface QueueCountValue { count: number }
+
+export type ApplyValue = QueueAttemptValue | QueueCountValue | DeliverValue | AppendValue | CopyValue | StoreValue | ExpungeValue | MailboxValue | null;
 
 export type ApplyResult<V extends ApplyValue = ApplyValue> =
   | { ok: true; index: number; value: V }

@@ -1,7 +1,7 @@
 /**
  * The store's central promise, checked from the outside (tests, `tandem` diagnostics, crash
  * checkers): every message row's file exists, and every file in a cur/ or new/ directory has a
- * row. Run it on a store whose log has been replayed (after LocalCommandLog.open): before that, a
+ * row — the outbound queue's entries and files (`.queue/new/`) included. Run it on a store whose log has been replayed (after LocalCommandLog.open): before that, a
  * crash may have left files of a command that is about to be applied again.
  */
 import { readdir } from 'node:fs/promises';
@@ -28,6 +28,11 @@ export async function checkStoreFiles(store: MailStore): Promise<StoreFilesRepor
         if (!onDisk.has(path)) rowsWithoutFile.push(path);
       }
     }
+  }
+  for (const entry of store.listQueue()) {
+    const path = join(store.paths.queueDir, entry.file);
+    referenced.add(path);
+    if (!onDisk.has(path)) rowsWithoutFile.push(path);
   }
   return { filesWithoutRow: [...onDisk].filter((p) => !referenced.has(p)).sort(), rowsWithoutFile: rowsWithoutFile.sort() };
 }

@@ -35,6 +35,17 @@ const samples: Command[] = [
   { type: 'message.expunge', timestampMs: t, user: 'u@x', mailbox: 'INBOX', uids: [] },
   { type: 'user.quota', timestampMs: t, address: 'demo@example.test', quotaBytes: 5 * 2 ** 30 },
   { type: 'user.quota', timestampMs: t, address: 'demo@example.test' },
+  {
+    type: 'message.send', timestampMs: t, dedupeKey: 'k2', queueId: 'Q1', envelope: { mailFrom: '', rcptTo: ['u@x', 'r@elsewhere'] },
+    recipients: [{ user: 'u@x', mailbox: 'INBOX' }], remote: ['r@elsewhere'], message: body,
+  },
+  {
+    type: 'queue.attempt', timestampMs: t, queueId: 'Q1', recipients: ['r@elsewhere', 's@elsewhere'], outcomes: ['delivered', 'deferred'],
+    replies: ['250 2.0.0 ok', '451 4.7.1 greylisted, ünïcode'], nextAttemptMs: t + 60_000,
+  },
+  { type: 'queue.retry', timestampMs: t },
+  { type: 'queue.retry', timestampMs: t, queueId: 'Q1' },
+  { type: 'queue.remove', timestampMs: t, queueId: 'Q1' },
 ];
 
 function normalised(cmd: Command): unknown {

@@ -47,6 +47,16 @@ const schemas: Record<CommandType, { tag: number; fields: Schema }> = {
   'message.copy': { tag: 15, fields: [['user', 's'], ['mailbox', 's'], ['uids', 'U'], ['target', 's'], ['move', 'B']] },
   'message.expunge': { tag: 16, fields: [['user', 's'], ['mailbox', 's'], ['uids', '?U']] },
   'user.quota': { tag: 17, fields: [['address', 's'], ['quotaBytes', '?u']] },
+  'message.send': {
+    tag: 18,
+    fields: [['dedupeKey', 's'], ['queueId', 's'], ['envelope', 'envelope'], ['recipients', 'recipients'], ['remote', 'S'], ['message', 'b']],
+  },
+  'queue.attempt': {
+    tag: 19,
+    fields: [['queueId', 's'], ['recipients', 'S'], ['outcomes', 'S'], ['replies', 'S'], ['nextAttemptMs', 'f']],
+  },
+  'queue.retry': { tag: 20, fields: [['queueId', '?s']] },
+  'queue.remove': { tag: 21, fields: [['queueId', 's']] },
 };
 
 const typeByTag = new Map<number, CommandType>(

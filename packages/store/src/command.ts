@@ -106,11 +106,41 @@ export interface MessageExpunge extends CommandBase {
   uids?: number[];
 }
 
+/**
+ * A message from an authenticated sender (submission) with recipients in other domains: delivered
+ * to its local recipients as message.deliver does, and queued for the remote ones in the same
+ * transaction, so the 250 covers both (DESIGN §3). The queue entry is replicated state: the node
+ * serving after a failover delivers what the one before it had queued.
+ */
+export interface MessageSend extends Omit<MessageDeliver, 'type'> {
+  type: 'message.send';
+  /** RCPT TO addresses outside the local domains, in the order given. */
+  remote: string[];
+}
+
+/** The outcome of one delivery attempt of a queued message, per remote recipient tried. */
+export type QueueOutcome = 'delivered' | 'deferred' | 'failed';
+export interface QueueAttempt extends CommandBase {
+  type: 'queue.attempt';
+  queueId: string;
+  /** Parallel arrays: recipients[i] had outcomes[i], with the remote server's reply (or ours) replies[i]. */
+  recipients: string[];
+  outcomes: QueueOutcome[];
+  replies: string[];
+  /** When deferred recipients are next tried (the proposer's schedule, limits.outboundRetryDelaysMs). */
+  nextAttemptMs: number;
+}
+/** `tandem queue retry [ID]`: the entry (or every entry) is due now. */
+export interface QueueRetry extends CommandBase { type: 'queue.retry'; queueId?: string }
+/** `tandem queue delete ID`: the entry and its file are removed; nobody is told (as postsuper -d). */
+export interface QueueRemove extends CommandBase { type: 'queue.remove'; queueId: string }
+
 export type Command =
   | DomainAdd | DomainRemove
   | UserAdd | UserRemove | UserPasswd | UserQuota
   | AliasAdd | AliasRemove
   | MailboxCreate | MailboxRename | MailboxDelete | MailboxSubscribe
-  | MessageDeliver | MessageAppend | MessageStore | MessageCopy | MessageExpunge;
+  | MessageDeliver | MessageAppend | MessageStore | MessageCopy | MessageExpunge
+  | MessageSend | QueueAttempt | QueueRetry | QueueRemove;
 
 export type CommandType = Command['type'];

@@ -14,6 +14,7 @@ import {
 import { applyMailboxCreate, applyMailboxDelete, applyMailboxRename, applyMailboxSubscribe } from './apply-mailbox.js';
 import { applyAppend, applyDeliver } from './apply-delivery.js';
 import { applyCopy, applyExpunge, applyStore } from './apply-message.js';
+import { applyQueueAttempt, applyQueueRemove, applyQueueRetry } from './apply-queue.js';
 
 function route(ctx: ApplyContext, cmd: Command): Promise<ApplyResult> {
   switch (cmd.type) {
@@ -29,11 +30,14 @@ function route(ctx: ApplyContext, cmd: Command): Promise<ApplyResult> {
     case 'mailbox.rename': return applyMailboxRename(ctx, cmd);
     case 'mailbox.delete': return applyMailboxDelete(ctx, cmd);
     case 'mailbox.subscribe': return applyMailboxSubscribe(ctx, cmd);
-    case 'message.deliver': return applyDeliver(ctx, cmd);
+    case 'message.deliver': case 'message.send': return applyDeliver(ctx, cmd);
     case 'message.append': return applyAppend(ctx, cmd);
     case 'message.store': return applyStore(ctx, cmd);
     case 'message.copy': return applyCopy(ctx, cmd);
     case 'message.expunge': return applyExpunge(ctx, cmd);
+    case 'queue.attempt': return applyQueueAttempt(ctx, cmd);
+    case 'queue.retry': return applyQueueRetry(ctx, cmd);
+    case 'queue.remove': return applyQueueRemove(ctx, cmd);
     default: {
       const unknown: { type?: unknown } = cmd;
       return Promise.resolve(ctx.fail('INVALID', `unknown command type ${JSON.stringify(unknown.type)}`));
@@ -61,7 +65,7 @@ export function changesDirectory(command: Command): boolean {
 export function sharesCommit(command: Command): boolean {
   switch (command.type) {
     case 'message.deliver': case 'message.append': case 'message.store': case 'message.copy': case 'message.expunge':
-    case 'mailbox.subscribe':
+    case 'mailbox.subscribe': case 'message.send': case 'queue.attempt': case 'queue.retry': case 'queue.remove':
       return true;
     default:
       return false;

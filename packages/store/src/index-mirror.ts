@@ -6,7 +6,7 @@
  * Rows held here are never mutated in place: apply() builds new row objects and commits them.
  */
 import type {
-  AliasRow, BatchOp, DedupeRow, DomainRow, ExpungeFloorRow, ExpungedRow, GcRow, MailboxRow, MessageRow, MetaRow, UserRow,
+  AliasRow, BatchOp, DedupeRow, DomainRow, ExpungeFloorRow, ExpungedRow, GcRow, MailboxRow, MessageRow, MetaRow, QueueRow, UserRow,
 } from './index-rows.js';
 import { keys, parseKey } from './index-rows.js';
 import { limits } from '@tandem/config';
@@ -38,6 +38,8 @@ export class IndexMirror {
   private readonly expunges = new Map<string, ExpungeRecord[]>();
   /** "<user>\0<mailbox id>" → MODSEQ above which the expunge history is complete (absent: 0) */
   private readonly expungeFloors = new Map<string, number>();
+  /** queue id → the outbound queue's entry */
+  readonly queue = new Map<string, QueueRow>();
 
   /**
    * Deletes of expired dedupe keys, earliest first, at most limits.dedupePrunePerApplyMax per
@@ -86,6 +88,7 @@ export class IndexMirror {
       case 'gc': setOrDelete(this.gc, op.key, value as GcRow | undefined); return;
       case 'expunged': this.applyExpunged(`${k.user}\u0000${k.mailboxId}`, k.modSeq, value as ExpungedRow | undefined); return;
       case 'expungefloor': setOrDelete(this.expungeFloors, `${k.user}\u0000${k.mailboxId}`, (value as ExpungeFloorRow | undefined)?.modSeq); return;
+      case 'queue': setOrDelete(this.queue, k.queueId, value as QueueRow | undefined); return;
     }
   }
 

@@ -17,6 +17,8 @@
  *                                                            their MODSEQ (RFC 7162 §3.2, for VANISHED)
  *   expungefloor\0<user>\0<mailbox id>    ExpungeFloorRow  the expunge history is complete above this
  *                                                        MODSEQ (absent: complete since the mailbox began)
+ *   queue\0<queue id>                      QueueRow     a message waiting for remote recipients (apply-queue.ts);
+ *                                                        its file is `<data>/mail/.queue/<row.file>`
  *
  * One row is this node's own bookkeeping, not replicated state, and is skipped wherever the state
  * is read (mirror, dumps, digests, snapshots; isLocalKey):
@@ -57,6 +59,27 @@ export interface GcRow { path: string }
 export interface ExpungedRow { uids: string }
 export interface ExpungeFloorRow { modSeq: number }
 export interface CheckpointRow { index: number }
+/** One remote recipient of a queued message. `reply` is the last answer (the remote server's, or why there was none). */
+export interface QueueRecipientRow {
+  address: string;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  reply?: string;
+  lastAttemptMs?: number;
+}
+export interface QueueRow {
+  queueId: string;
+  /** The envelope sender ("" for the null reverse-path of a bounce, RFC 5321 §4.5.5). */
+  mailFrom: string;
+  /** "new/<seconds>.L<index>R<n>.tandem,S=<size>", relative to the queue folder. */
+  file: string;
+  sizeBytes: number;
+  arrivalMs: number;
+  nextAttemptMs: number;
+  /** Attempts made so far (deliveries of this message, whatever their outcome). */
+  attempts: number;
+  recipients: QueueRecipientRow[];
+}
 
 export type BatchOp = { type: 'put'; key: string; value: unknown } | { type: 'del'; key: string };
 
@@ -80,6 +103,7 @@ export const keys = {
   gc: (index: number, n: number) => `gc${SEP}${String(index).padStart(20, '0')}${SEP}${n}`,
   expunged: (user: string, mailboxId: string, modSeq: number) => `expunged${SEP}${user}${SEP}${mailboxId}${SEP}${String(modSeq).padStart(20, '0')}`,
   expungeFloor: (user: string, mailboxId: string) => `expungefloor${SEP}${user}${SEP}${mailboxId}`,
+  queue: (queueId: string) => `queue${SEP}${queueId}`,
 } as const;
 
 export type ParsedKey =
@@ -93,7 +117,8 @@ export type ParsedKey =
   | { kind: 'dedupe'; key: string }
   | { kind: 'gc'; key: string }
   | { kind: 'expunged'; user: string; mailboxId: string; modSeq: number }
-  | { kind: 'expungefloor'; user: string; mailboxId: string };
+  | { kind: 'expungefloor'; user: string; mailboxId: string }
+  | { kind: 'queue'; queueId: string };
 
 /** The inverse of `keys`; throws on a key this schema does not know (a corrupt or foreign index). */
 export function parseKey(key: string): ParsedKey {
@@ -113,6 +138,7 @@ export function parseKey(key: string): ParsedKey {
     case 'gc': checkArity(parts, 3, key); return { kind, key };
     case 'expunged': checkArity(parts, 4, key); return { kind, user: a!, mailboxId: b!, modSeq: Number(c) };
     case 'expungefloor': checkArity(parts, 3, key); return { kind, user: a!, mailboxId: b! };
+    case 'queue': checkArity(parts, 2, key); return { kind, queueId: a! };
     default: throw new Error(`unknown index key ${JSON.stringify(key)}`);
   }
 }

@@ -36,6 +36,6 @@ export { openBackupStream, verifySnapshotFile } from './store-backup.js';
 export { dataDirStamp } from './data-dir-stamp.js';
 export { fsyncDir } from './durable-fs.js';
 export type { BackupStream } from './store-backup.js';
-export { SnapshotCorruptError, SnapshotIndexMismatchError, StoreInUseError } from './store-errors.js';
+export { SnapshotCorruptError, SnapshotIndexMismatchError, StoreInUseError, QueuedMessageNotFoundError } from './store-errors.js';
 export { AuthThrottle, defaultAuthThrottleLimits } from './auth-throttle.js';
 export type { AuthThrottleLimits } from './auth-throttle.js';

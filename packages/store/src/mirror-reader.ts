@@ -8,14 +8,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { limits } from '@tandem/config';
 import type { DeliverValue } from './apply-result.js';
-import type { MailboxRecord, MessageRecord, StoreEvents, StoreReader, UserRecord } from './store-reader.js';
+import type { MailboxRecord, MessageRecord, QueueEntry, StoreEvents, StoreReader, UserRecord } from './store-reader.js';
 import type { MailboxRow } from './index-rows.js';
 import type { IndexMirror } from './index-mirror.js';
 import type { StorePaths } from './store-paths.js';
 import { canonicalAddress, parseDomain } from './address.js';
 import { INBOX, hierarchyDelimiter, tryMailboxName } from './mailbox-name.js';
 import { expandUidSet } from './uid-set.js';
-import { MessageNotFoundError } from './store-errors.js';
+import { MessageNotFoundError, QueuedMessageNotFoundError } from './store-errors.js';
 
 export abstract class MirrorReader implements StoreReader {
   abstract readonly events: EventEmitter<StoreEvents>;
@@ -119,6 +119,20 @@ export abstract class MirrorReader implements StoreReader {
   listSubscriptions(user: string): string[] {
     const canonical = tryCanonical(user);
     return canonical === undefined ? [] : [...(this.mirror.subscriptions.get(canonical) ?? [])].sort();
+  }
+
+  listQueue(): QueueEntry[] {
+    return [...this.mirror.queue.values()].sort((a, b) => a.arrivalMs - b.arrivalMs || (a.queueId < b.queueId ? -1 : a.queueId > b.queueId ? 1 : 0));
+  }
+
+  getQueueEntry(queueId: string): QueueEntry | undefined {
+    return this.mirror.queue.get(queueId);
+  }
+
+  async readQueued(queueId: string): Promise<Buffer> {
+    const row = this.mirror.queue.get(queueId);
+    if (!row) throw new QueuedMessageNotFoundError(queueId);
+    return readFile(join(this.paths.queueDir, row.file));
   }
 
   findDelivery(dedupeKey: string): DeliverValue | undefined {

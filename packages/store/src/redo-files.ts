@@ -10,7 +10,9 @@
  *    one pass over the index at open finds the files of every such entry;
  *  - a file a later entry expunged, or a mailbox a later entry deleted, has no row any more and is
  *    not recreated; a mailbox renamed later is found under its new folder;
- *  - only deliveries and APPENDs carry bytes. A COPY's names are links to existing files, made
+ *  - the outbound queue's files (message.send, apply-queue.ts) are named the same way, in the
+ *    queue's folder;
+ *  - only deliveries, sends and APPENDs carry bytes. A COPY's names are links to existing files, made
  *    durable by the COPY itself before it was acknowledged (file-plan.ts): nothing to redo.
  * Rewriting goes through tmp/ and a rename, so a reader never sees a partial file, and is
  * idempotent: redoing the same entry twice leaves the same bytes.
@@ -37,19 +39,21 @@ export class RedoPlan {
   /** The files of entries in (checkpointIndex, appliedIndex] that the index refers to. */
   static build(mirror: IndexMirror, paths: StorePaths, checkpointIndex: number, appliedIndex: number): RedoPlan {
     const refs = new Map<number, FileRef[]>();
+    const collect = (file: string, path: string, sizeBytes: number): void => {
+      const match = messageFileRe.exec(file);
+      const index = match ? Number(match[1]) : NaN;
+      if (!(index > checkpointIndex && index <= appliedIndex)) return;
+      const list = refs.get(index) ?? [];
+      list.push({ path, sizeBytes });
+      refs.set(index, list);
+    };
     for (const [user, mailboxes] of mirror.mailboxes) {
       for (const mailbox of mailboxes.values()) {
         const folderDir = paths.folderDir(user, mailbox.folder);
-        for (const row of mirror.messagesOf(user, mailbox.id).values()) {
-          const match = messageFileRe.exec(row.file);
-          const index = match ? Number(match[1]) : NaN;
-          if (!(index > checkpointIndex && index <= appliedIndex)) continue;
-          const list = refs.get(index) ?? [];
-          list.push({ path: join(folderDir, row.file), sizeBytes: row.sizeBytes });
-          refs.set(index, list);
-        }
+        for (const row of mirror.messagesOf(user, mailbox.id).values()) collect(row.file, join(folderDir, row.file), row.sizeBytes);
       }
     }
+    for (const row of mirror.queue.values()) collect(row.file, join(paths.queueDir, row.file), row.sizeBytes);
     return new RedoPlan(appliedIndex, refs);
   }
 
@@ -64,7 +68,7 @@ export class RedoPlan {
     const refs = this.refs.get(index);
     if (!refs) return;
     this.refs.delete(index);
-    if (command.type !== 'message.deliver' && command.type !== 'message.append') return;
+    if (command.type !== 'message.deliver' && command.type !== 'message.append' && command.type !== 'message.send') return;
     const bytes = command.message;
     for (const ref of refs) {
       if (!(bytes instanceof Uint8Array) || ref.sizeBytes !== bytes.length) {

@@ -40,6 +40,13 @@ export class MessageNotFoundError extends Error {
   }
 }
 
+export class QueuedMessageNotFoundError extends Error {
+  override readonly name = 'QueuedMessageNotFoundError';
+  constructor(readonly queueId: string) {
+    super(`no queued message ${queueId}`);
+  }
+}
+
 /** An earlier apply() failed part-way (I/O error): the store must be reopened, which re-applies. */
 export class StoreFailedError extends Error {
   override readonly name = 'StoreFailedError';

@@ -6,10 +6,17 @@
  *
  *   <data>/mail/<domain>/<localpart>/{cur,new,tmp}          INBOX (the Maildir++ root)
  *   <data>/mail/<domain>/<localpart>/.<Folder>/{cur,new,tmp,maildirfolder}
+ *   <data>/mail/.queue/{new,tmp}                            the outbound queue's message files (apply-queue.ts)
  *   <data>/index/                                           LevelDB
+ *
+ * ".queue" can never be a domain (a domain label never starts with a dot), so it cannot meet a
+ * user's tree.
  */
 import { join, relative, resolve, sep } from 'node:path';
 import { parseLocalAddress } from './address.js';
+
+/** The outbound queue's folder, relative to the mail root. */
+export const queueFolder = '.queue';
 
 export class StorePaths {
   /** The data directory itself (absolute); other components may keep their own files in it too. */
@@ -32,6 +39,9 @@ export class StorePaths {
 
   domainDir(domain: string): string { return this.resolveUnderMail(domain); }
   userRoot(user: string): string { return this.resolveUnderMail(this.userRelative(user)); }
+
+  /** The outbound queue's folder: message files in new/, written through tmp/ like a mailbox's. */
+  get queueDir(): string { return join(this.mailRoot, queueFolder); }
 
   /** The folder directory of a mailbox ("" = INBOX = the user's root). */
   folderDir(user: string, folder: string): string {

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Address } from './command.js';
 import type { DeliverValue } from './apply-result.js';
+import type { QueueRow as QueueEntry } from './index-rows.js';
 
 /** One message in a mailbox, as the index holds it. Flags live here, never in file names. */
 export interface MessageRecord {
@@ -31,6 +32,9 @@ export interface UserRecord {
   quotaBytes?: number;
   createdMs: number;
 }
+
+/** A message in the outbound queue (apply-queue.ts), as the index holds it. */
+export type { QueueRow as QueueEntry, QueueRecipientRow as QueueRecipient } from './index-rows.js';
 
 export interface StoreEvents { change: [StoreChange]; directory: [] }
 
@@ -64,6 +68,11 @@ export interface StoreReader {
   readMessage(user: Address, mailbox: string, uid: number): Promise<Buffer>;
   /** The earlier outcome of a delivery with this dedupe key, if it is still remembered. */
   findDelivery(dedupeKey: string): DeliverValue | undefined;
+  /** The outbound queue, oldest first (by arrival, then queue id). */
+  listQueue(): QueueEntry[];
+  getQueueEntry(queueId: string): QueueEntry | undefined;
+  /** The queued message's bytes; throws QueuedMessageNotFoundError when the entry is gone. */
+  readQueued(queueId: string): Promise<Buffer>;
   /** Sum of the sizes of all of the user's messages (RFC 9208 STORAGE). */
   usageBytes(user: Address): number;
   /**

@@ -1,7 +1,7 @@
 /**
  * The durable part of the Maildir tree under `<data>/mail`, as snapshots and state digests see
  * it: every directory and every file, in one canonical order, except what only exists while a
- * command is being applied or ahead of it — the contents of each Maildir's tmp/ and the
+ * command is being applied or ahead of it — the contents of each Maildir's tmp/ (the queue's too) and the
  * `.staging` directory (message-staging.ts). Two nodes at the same applied index have the same
  * tree by this definition, whatever their in-flight work.
  *
@@ -11,6 +11,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { forEachBounded } from './for-each-bounded.js';
+import { queueFolder } from './store-paths.js';
 
 export interface TreeEntry {
   /** Relative to the mail root, "/"-separated. */
@@ -26,6 +27,7 @@ export interface TreeEntry {
 export function isTransientPath(path: string): boolean {
   const parts = path.split('/');
   if (parts[0] === '.staging') return true;
+  if (parts[0] === queueFolder) return parts[1] === 'tmp' && parts.length > 2; // .queue/tmp/…
   // <domain>/<local>/tmp/… (INBOX) and <domain>/<local>/.<Folder>/tmp/… (a sub-folder)
   if (parts.length > 3 && parts[2] === 'tmp') return true;
   return parts.length > 4 && parts[2]!.startsWith('.') && parts[3] === 'tmp';
