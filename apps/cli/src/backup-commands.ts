@@ -25,13 +25,9 @@ import { loadConfig } from '@tandem/config';
 import { writeSingleMemberState } from '@tandem/replication';
 import { dataDirStamp, fsyncDir, LocalCommandLog, MailStore, StoreInUseError, verifySnapshotFile } from '@tandem/store';
 import { CliError, downloadAdmin, type AdminTarget } from './admin-client.js';
+import type { CommandContext } from './command-context.js';
 
-export interface BackupCommandContext {
-  target(command: Command): AdminTarget;
-  print(command: Command, result: unknown, human: () => string): void;
-}
-
-export function registerBackupCommands(program: Command, context: BackupCommandContext): void {
+export function registerBackupCommands(program: Command, context: CommandContext): void {
   const backup = program.command('backup').description('backups of the store: one self-checking file each');
   backup.command('create').description('stream a backup of the running store to a file (or - for stdout)')
     .requiredOption('--out <file>', 'where to write it; never overwritten; - writes to stdout')

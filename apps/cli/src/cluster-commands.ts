@@ -1,18 +1,14 @@
 import { Command, Option } from 'commander';
 import { degradedPolicies, linkProtections, type DegradedPolicy, type LinkProtection } from '@tandem/config';
-import { callAdmin, CliError, type AdminTarget } from './admin-client.js';
+import { callAdmin, CliError } from './admin-client.js';
 import { clusterInit, parseMemberSpec, type InitMember } from './cluster-init.js';
 import { formatClusterStatus, type ClusterStatusView } from './format-cluster-status.js';
+import type { CommandContext } from './command-context.js';
 
 /**
  * `tandem cluster …` (DESIGN §2, §4): init writes the configs of a new cluster; status, transfer
  * and force-single talk to the local member's admin socket.
  */
-export interface ClusterCommandContext {
-  target(command: Command): AdminTarget;
-  print(command: Command, result: unknown, human: () => string): void;
-}
-
 /** What force-single risks, said before anything is done (and again in the refusal). */
 export const forceSingleRisks = [
   'force-single makes THIS data node serve alone, without the witness and without the other data node.',
@@ -26,7 +22,7 @@ export const forceSingleRisks = [
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-export function registerClusterCommands(program: Command, context: ClusterCommandContext): void {
+export function registerClusterCommands(program: Command, context: CommandContext): void {
   const cluster = program.command('cluster').description('the replicated cluster: two data nodes and a witness');
 
   cluster.command('init')

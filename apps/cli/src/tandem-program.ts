@@ -6,6 +6,7 @@ import { promptPassword } from './prompt-password.js';
 import { parseByteSize } from './byte-size.js';
 import { registerClusterCommands } from './cluster-commands.js';
 import { registerBackupCommands } from './backup-commands.js';
+import { registerQueueCommands } from './queue-commands.js';
 
 /**
  * `tandem`: the admin CLI. Each subcommand is one admin API operation; `--json` prints the raw
@@ -128,6 +129,7 @@ export function buildProgram(): Command {
       const certificate = await callAdmin(target(cmd), 'tls.reload') as { subject: string; validTo: string; fingerprint256: string };
       print(cmd, certificate, () => `reloaded: ${certificate.subject}, valid to ${certificate.validTo}, SHA-256 ${certificate.fingerprint256}\n`);
     });
+  registerQueueCommands(program, { target, print });
   registerBackupCommands(program, { target, print });
   registerClusterCommands(program, { target, print });
   return program;

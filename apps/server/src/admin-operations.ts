@@ -1,15 +1,16 @@
 import {
   canonicalAddress, hashPassword, NotLeaderError, parseAliasSource, parseDomain, parseLocalAddress,
-  type Command, type CommandLog, type StoreErrorCode, type StoreReader,
+  type ApplyValue, type Command, type CommandLog, type StoreErrorCode, type StoreReader,
 } from '@tandem/store';
+import { limits } from '@tandem/config';
 import { AdminRequestError } from './admin-errors.js';
 import { TlsMaterialError } from './tls-material.js';
 import { exportUnderDataDir } from './maildir-export.js';
 import type { AdminStream } from './admin-stream.js';
 
 /**
- * The admin operations behind `tandem` (users and quotas, domains, aliases, status, export, backup,
- * TLS reload). Reads come from the
+ * The admin operations behind `tandem` (users and quotas, domains, aliases, the outbound queue,
+ * status, export, backup, TLS reload). Reads come from the
  * applied store; every write is a command proposed through the command log, like any other writer,
  * so a change takes effect for the next SMTP session without a restart and, later, on every node.
  * Passwords are hashed here, by the proposer (apply() stays deterministic and cheap).
@@ -84,6 +85,12 @@ export class AdminOperations {
       'alias.list': async () => this.reader.listAliases(),
       'alias.add': (args) => this.addAlias(args),
       'alias.remove': async (args) => this.propose({ type: 'alias.remove', ...this.aliasArgs(args) }),
+      'queue.list': async () => this.listQueue(),
+      'queue.retry': async (args) => {
+        const queueId = args.queueId === undefined || args.queueId === null ? undefined : this.text(args, 'queueId');
+        return this.proposeForValue({ type: 'queue.retry', ...(queueId === undefined ? {} : { queueId }) });
+      },
+      'queue.remove': async (args) => this.proposeForValue({ type: 'queue.remove', queueId: this.text(args, 'queueId') }),
       ...(this.deps.dataDir !== undefined ? { 'maildir.export': (args: AdminArgs) => this.exportMaildir(args, this.deps.dataDir!) } : {}),
     };
   }
@@ -150,14 +157,36 @@ export class AdminOperations {
   }
 
   private async propose(command: DistributiveOmit<Command, 'timestampMs'>): Promise<unknown> {
+    return { index: (await this.proposeForResult(command)).index };
+  }
+
+  /** The command's index and what apply() answered (the queue's counts). */
+  private async proposeForValue(command: DistributiveOmit<Command, 'timestampMs'>): Promise<unknown> {
+    const result = await this.proposeForResult(command);
+    return { index: result.index, ...(result.value ?? {}) };
+  }
+
+  private async proposeForResult(command: DistributiveOmit<Command, 'timestampMs'>): Promise<{ index: number; value: ApplyValue }> {
     try {
       const result = await this.deps.commandLog!.propose({ ...command, timestampMs: this.deps.nowMs() } as Command);
       if (!result.ok) throw new AdminRequestError(httpStatusFor[result.error], result.error, result.message);
-      return { index: result.index };
+      return result;
     } catch (err) {
       if (err instanceof NotLeaderError) throw new AdminRequestError(503, 'NOT_LEADER', `${err.message}; try again there`);
       throw err;
     }
+  }
+
+  /** `tandem queue list`: the outbound queue, oldest first, at most limits.outboundQueueListMax entries (the count is whole). */
+  private listQueue(): unknown {
+    const entries = this.reader.listQueue();
+    return {
+      count: entries.length,
+      entries: entries.slice(0, limits.outboundQueueListMax).map((e) => ({
+        queueId: e.queueId, from: e.mailFrom, sizeBytes: e.sizeBytes, arrivalMs: e.arrivalMs, nextAttemptMs: e.nextAttemptMs, attempts: e.attempts,
+        recipients: e.recipients.map((r) => ({ address: r.address, state: r.state, attempts: r.attempts, reply: r.reply ?? null })),
+      })),
+    };
   }
 
   private text(args: AdminArgs, key: string): string {

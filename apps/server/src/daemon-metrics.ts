@@ -23,6 +23,8 @@ export interface MetricsSource {
   member(): MemberMetrics | undefined;
   smtpDeliveriesInFlight(): number;
   imapSessions(): number;
+  /** Messages in the outbound queue (replicated state: every data member reports the same). */
+  outboundQueued?(): number;
 }
 
 export interface ProtocolMeter {
@@ -39,6 +41,7 @@ export class DaemonMetrics {
   private tlsNotAfterMs: number | undefined;
   private lastBackupSentMs: number | undefined;
   private readonly backups: Counter;
+  private readonly outbound: Counter;
   private readonly writes: Record<'smtp' | 'imap', { total: Counter; seconds: Histogram }>;
 
   constructor(readonly nodeId: string, readonly nodeRole: 'data' | 'witness' | 'single') {
@@ -68,6 +71,8 @@ export class DaemonMetrics {
     r.gauge('tandem_backup_last_sent_seconds', 'When this node last streamed a whole backup (Unix time); absent before the first.', () =>
       one(this.lastBackupSentMs === undefined ? undefined : Math.floor(this.lastBackupSentMs / 1000)));
     this.backups = r.counter('tandem_backups_total', 'Backups streamed by this node: sent whole, or cut short (an error, or the reader went away).');
+    r.gauge('tandem_outbound_queue_messages', 'Messages waiting in the outbound queue for at least one remote recipient.', () => one(this.source?.outboundQueued?.()));
+    this.outbound = r.counter('tandem_outbound_deliveries_total', 'Remote recipients by the outcome of a delivery attempt made here: delivered, deferred or failed (bounced).');
     this.writes = {
       smtp: {
         total: r.counter('tandem_smtp_writes_total', 'SMTP writes (deliveries) by command and outcome.'),
@@ -82,6 +87,11 @@ export class DaemonMetrics {
 
   setSource(source: MetricsSource): void {
     this.source = source;
+  }
+
+  /** One remote recipient's outcome of a delivery attempt (outbound-queue.ts). */
+  outboundOutcome(outcome: 'delivered' | 'deferred' | 'failed'): void {
+    this.outbound.inc({ outcome });
   }
 
   /** A backup stream ended: all of its bytes were handed to the socket, or not. */

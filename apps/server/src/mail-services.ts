@@ -2,7 +2,7 @@ import { createSecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { limits, type TandemConfig } from '@tandem/config';
 import { ImapServer } from '@tandem/imap';
-import { SmtpIntakeThread, type ListenerKind, type LogLevel } from '@tandem/smtp';
+import { OutboundQueue, SmtpIntakeThread, type ListenerKind, type LogLevel } from '@tandem/smtp';
 import type { CommandLog, MailStore } from '@tandem/store';
 import type { DaemonMetrics } from './daemon-metrics.js';
 import { MeteredCommandLog } from './metered-command-log.js';
@@ -13,6 +13,9 @@ import { MeteredCommandLog } from './metered-command-log.js';
  * opens them at start; a cluster member opens them only while it leads and holds the VIP, and
  * closes them when it lets go (SmtpIntake.close answers 421, ImapServer.close says `* BYE`).
  * Each opening makes new servers: a listener never outlives the leadership it was opened for.
+ * The outbound queue's delivery agent follows the same rule: it runs only while the listeners are
+ * open, so only the node that serves writes delivers (DESIGN §2), and a new leader takes over
+ * whatever is queued.
  */
 export interface MailServicesOptions {
   config: TandemConfig;
@@ -21,6 +24,8 @@ export interface MailServicesOptions {
   tls: { cert: string; key: string };
   logger: Logger;
   metrics: DaemonMetrics;
+  /** The relay's AUTH password, read from config.outbound.relay.passwordFile at start. */
+  relayPassword?: string | undefined;
 }
 
 export type ListenerAddresses = Record<ListenerKind | 'imap' | 'imaps', { host: string; port: number }>;
@@ -29,6 +34,7 @@ export class MailServices {
   /** The SMTP sessions' thread: started once, listening only while open (intake-thread.ts). */
   private readonly smtp: SmtpIntakeThread;
   private imap: ImapServer | undefined;
+  private outbound: OutboundQueue | undefined;
   private readonly smtpLog: MeteredCommandLog;
   private readonly imapLog: MeteredCommandLog;
   /** What the listeners present; replaced by updateTls() (a renewed certificate). */
@@ -41,6 +47,7 @@ export class MailServices {
     const logger = options.logger.child({ component: 'smtp' });
     this.smtp = new SmtpIntakeThread({
       reader: options.store, commandLog: this.smtpLog, logger, nowMs: Date.now, warmUpAfterMs: limits.smtpThreadWarmUpDelayMs,
+      outbound: options.config.outbound !== undefined,
       logLevels: (['debug', 'info', 'warn', 'error'] as LogLevel[]).filter((level) => logger.isLevelEnabled(level)),
       onFailure: (err) => {
         logger.fatal({ err }, 'the SMTP sessions thread failed; stopping');
@@ -93,6 +100,14 @@ export class MailServices {
       throw err;
     }
     this.imap = imap;
+    if (config.outbound) {
+      this.outbound = new OutboundQueue({
+        reader: store, commandLog: this.smtpLog, logger: logger.child({ component: 'outbound' }), hostname: config.hostname,
+        config: config.outbound, relayPassword: this.options.relayPassword,
+        onOutcome: (outcome) => this.options.metrics.outboundOutcome(outcome),
+      });
+      this.outbound.start();
+    }
     return this.addresses()!;
   }
 
@@ -108,11 +123,13 @@ export class MailServices {
     this.tls = tls;
   }
 
-  /** SMTP sessions get 421 (after in-flight deliveries are answered), IMAP sessions `* BYE`. */
+  /** SMTP sessions get 421 (after in-flight deliveries are answered), IMAP sessions `* BYE`; outbound attempts under way end. */
   async close(): Promise<void> {
     const imap = this.imap;
+    const outbound = this.outbound;
     this.imap = undefined;
-    await Promise.all([this.smtp.close(), imap?.close()]);
+    this.outbound = undefined;
+    await Promise.all([this.smtp.close(), imap?.close(), outbound?.stop()]);
   }
 
   /** close(), then ends the SMTP sessions' thread: the daemon is stopping. */

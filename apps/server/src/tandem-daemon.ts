@@ -14,6 +14,7 @@ import { ensureDevCertificate } from './dev-certificate.js';
 import { MailServices, type ListenerAddresses } from './mail-services.js';
 import { memberStatusToken, MetricsServer } from './metrics-server.js';
 import { readOrCreateSecret } from './secret-file.js';
+import { readRelayPassword } from './relay-password.js';
 import { readTlsMaterial, summarizeCertificate, type CertificateSummary, type TlsMaterial } from './tls-material.js';
 
 /**
@@ -99,6 +100,7 @@ export class TandemDaemon {
       return daemon;
     }
 
+    const relayPassword = readRelayPassword(config); // before anything opens: a bad file stops the start
     const store = await openStore(config.dataDir);
     closers.push(() => store.close());
     logger.info({ dataDir: config.dataDir, appliedIndex: store.appliedIndex }, 'store open');
@@ -128,11 +130,14 @@ export class TandemDaemon {
       closers.push(() => commandLog.close());
       await ensureDomains(config, store, commandLog, logger, true);
       const demo = config.dev ? await ensureDemoUser({ reader: store, commandLog, dataDir: config.dataDir, nowMs: Date.now }, config.demoPassword) : undefined;
-      const services = new MailServices({ config, store, commandLog, tls, logger, metrics });
+      const services = new MailServices({ config, store, commandLog, tls, logger, metrics, relayPassword });
       const listeners = await services.openOn(config.listenHost);
       // Closed before the log: in-flight deliveries still need it to get their reply.
       closers.push(() => services.stop());
-      metrics.setSource({ member: () => undefined, smtpDeliveriesInFlight: () => services.deliveriesInFlight, imapSessions: () => services.imapSessions });
+      metrics.setSource({
+        member: () => undefined, smtpDeliveriesInFlight: () => services.deliveriesInFlight, imapSessions: () => services.imapSessions,
+        outboundQueued: () => store.listQueue().length,
+      });
       const reloadTls = tlsReloader(services);
       await startAdminAndMetrics(config, logger, closers, metrics, undefined, store, commandLog, reloadTls, () => ({
         version: '0.1.0', dev: config.dev, uptimeMs: uptimeMs(), appliedIndex: store.appliedIndex, dataDir: config.dataDir, listeners,
@@ -161,7 +166,7 @@ export class TandemDaemon {
     });
     closers.push(() => member.stop());
     commandLog = member.commandLog!;
-    services = new MailServices({ config, store, commandLog, tls, logger, metrics });
+    services = new MailServices({ config, store, commandLog, tls, logger, metrics, relayPassword });
     const started = services;
     closers.push(() => started.stop()); // (closers run last first: before the member stops)
     // The SMTP sessions' thread starts once this member has caught up with a leader (its modules
@@ -173,7 +178,7 @@ export class TandemDaemon {
       started.warmUp();
     });
     closers.push(async () => { stopWatchingCatchUp(); });
-    metrics.setSource(memberMetricsSource(member, services));
+    metrics.setSource(memberMetricsSource(member, services, store));
     const mailServices = services;
     const reloadTls = tlsReloader(mailServices);
     await startAdminAndMetrics(config, logger, closers, metrics, member, store, commandLog, reloadTls, () => ({
@@ -219,7 +224,7 @@ async function ensureDomains(config: TandemConfig, reader: StoreReader, commandL
   }
 }
 
-function memberMetricsSource(member: ClusterMember, services: MailServices | undefined): Parameters<DaemonMetrics['setSource']>[0] {
+function memberMetricsSource(member: ClusterMember, services: MailServices | undefined, store?: StoreReader): Parameters<DaemonMetrics['setSource']>[0] {
   return {
     member: () => {
       const r = member.report();
@@ -229,6 +234,7 @@ function memberMetricsSource(member: ClusterMember, services: MailServices | und
     },
     smtpDeliveriesInFlight: () => services?.deliveriesInFlight ?? 0,
     imapSessions: () => services?.imapSessions ?? 0,
+    ...(store ? { outboundQueued: () => store.listQueue().length } : {}),
   };
 }
 

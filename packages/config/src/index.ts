@@ -15,3 +15,5 @@ export type {
 } from './cluster-config.js';
 export { formatAddress, parseAddress } from './validate-cluster.js';
 export { ClusterSecretError, clusterSecretBytesMin, readClusterSecret } from './cluster-secret.js';
+export { relayTlsModes } from './outbound-config.js';
+export type { OutboundConfig, RelayConfig, RelayTls } from './outbound-config.js';

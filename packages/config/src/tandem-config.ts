@@ -3,6 +3,7 @@
  * validateConfig(); paths are absolute.
  */
 import type { ClusterConfig, MemberRole } from './cluster-config.js';
+import type { OutboundConfig } from './outbound-config.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -51,6 +52,8 @@ export interface TandemConfig {
   cluster: ClusterConfig | undefined;
   /** Prometheus `/metrics` over HTTP; absent: no metrics listener. */
   metrics: MetricsConfig | undefined;
+  /** Mail for other domains (outbound-config.ts); absent: outbound delivery is off. */
+  outbound: OutboundConfig | undefined;
 }
 
 export interface MetricsConfig {

@@ -50,7 +50,7 @@ test('a flag override is named by its flag', () => {
 
 test('every problem is reported at once, unknown keys included', () => {
   assert.deepEqual(problemsOf({ smtp: { prot: 25, port: 0 }, lgo: {}, log: { level: 'loud' } }), [
-    'config: lgo: unknown key (known keys: dev, dataDir, hostname, listen, smtp, imap, tls, domains, admin, log, demoPassword, cluster, metrics)',
+    'config: lgo: unknown key (known keys: dev, dataDir, hostname, listen, smtp, imap, tls, domains, admin, log, demoPassword, cluster, metrics, outbound)',
     'config: smtp.prot: unknown key (known keys of smtp: port, submissionPort, submissionsPort, messageSizeBytesMax)',
     'config: smtp.port: must be an integer 1–65535, got 0',
     'config: log.level: must be one of fatal, error, warn, info, debug, trace, silent, got "loud"',

@@ -6,6 +6,7 @@ import { Checker, describe, type Tree } from './config-checker.js';
 import { limits } from './limits.js';
 import type { MemberRole } from './cluster-config.js';
 import { validateCluster } from './validate-cluster.js';
+import { readOutbound } from './outbound-config.js';
 import {
   devDefaults, logLevels, productionDefaults,
   type LogLevel, type MetricsConfig, type TandemConfig, type TlsConfig,
@@ -38,7 +39,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions): TandemCo
     throw new ConfigError([{ key: '(top level)', problem: `must be a JSON object, got ${describe(raw)}` }]);
   }
   const tree = raw as Tree;
-  check.unknownKeys(tree, '', ['dev', 'dataDir', 'hostname', 'listen', 'smtp', 'imap', 'tls', 'domains', 'admin', 'log', 'demoPassword', 'cluster', 'metrics']);
+  check.unknownKeys(tree, '', ['dev', 'dataDir', 'hostname', 'listen', 'smtp', 'imap', 'tls', 'domains', 'admin', 'log', 'demoPassword', 'cluster', 'metrics', 'outbound']);
 
   const dev = options.dev || check.boolean(tree, 'dev', 'dev', false);
   const defaults = dev ? devDefaults : productionDefaults;
@@ -72,6 +73,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions): TandemCo
   const tls = role === 'witness' ? undefined : readTls(check, tree, options.baseDir, dev);
   const domains = role === 'witness' ? [] : readDomains(check, tree, dev);
   const metrics = readMetrics(check, tree);
+  const outbound = role === 'witness' ? undefined : readOutbound(check, tree, options.baseDir);
   const adminTree = check.object(tree, 'admin', 'admin', ['socketPath']);
   const socketPath = resolve(options.baseDir, check.string(adminTree, 'socketPath', 'admin.socketPath', resolve(dataDir, 'admin.sock')));
   if (Buffer.byteLength(socketPath) > unixSocketPathBytesMax) {
@@ -88,7 +90,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions): TandemCo
   if (check.problems.length > 0) throw new ConfigError(check.problems);
   return {
     dev, dataDir, hostname, listenHost, smtp, imap, tls, domains,
-    admin: { socketPath }, log: { level: level as LogLevel }, demoPassword, role, cluster, metrics,
+    admin: { socketPath }, log: { level: level as LogLevel }, demoPassword, role, cluster, metrics, outbound,
   };
 }
 
@@ -132,7 +134,7 @@ function readDomains(check: Checker, tree: Tree, dev: boolean): string[] {
 
 /** A witness serves no clients (DESIGN §2): client-side keys in its config are a mistake worth naming. */
 function refuseClientKeys(check: Checker, tree: Tree): void {
-  for (const key of ['listen', 'smtp', 'imap', 'tls', 'domains', 'demoPassword']) {
+  for (const key of ['listen', 'smtp', 'imap', 'tls', 'domains', 'demoPassword', 'outbound']) {
     if (tree[key] !== undefined) check.fail(key, 'a witness serves no clients (DESIGN §2); remove this key from its config');
   }
 }

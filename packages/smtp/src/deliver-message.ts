@@ -1,4 +1,5 @@
-import type { CommandLog, DeliverValue, MessageDeliver, StoreReader } from '@tandem/store';
+import type { CommandLog, DeliverValue, MessageDeliver, MessageSend, StoreReader } from '@tandem/store';
+import type { RecipientRoute } from './recipient-policy.js';
 import { dedupeKey } from './dedupe-key.js';
 import { newQueueId } from './queue-id.js';
 import { DeliveryRefusedError, UnknownRecipientError } from './smtp-errors.js';
@@ -24,7 +25,8 @@ export interface DeliveryDeps {
   reader: StoreReader;
   commandLog: CommandLog;
   nowMs(): number;
-  resolveRecipient(address: string): string[];
+  /** recipient-policy.ts's routeRecipient for this session. */
+  routeRecipient(address: string): RecipientRoute;
 }
 
 export interface DeliveryOutcome {
@@ -41,11 +43,11 @@ export async function deliverMessage(request: DeliveryRequest, deps: DeliveryDep
   const earlier = deps.reader.findDelivery(key);
   if (earlier) return { queueId: earlier.queueId, duplicate: true, vanished: [] };
 
-  const { users, vanished } = resolveAll(request.rcptTo, deps);
+  const { users, remote, vanished } = resolveAll(request.rcptTo, deps);
   const queueId = newQueueId();
   const timestampMs = deps.nowMs();
   const trace = traceHeaders({ ...request.trace, mailFrom: request.mailFrom, rcptTo: request.rcptTo, queueId, timestampMs });
-  const command: MessageDeliver = {
+  const deliver: MessageDeliver = {
     type: 'message.deliver',
     timestampMs,
     dedupeKey: key,
@@ -54,6 +56,8 @@ export async function deliverMessage(request: DeliveryRequest, deps: DeliveryDep
     recipients: users.map((user) => ({ user, mailbox: 'INBOX' })),
     message: Buffer.concat([trace, request.raw], trace.length + request.raw.length),
   };
+  // Remote recipients too: one message.send, so the 250 covers the local copies and the queue entry.
+  const command: MessageDeliver | MessageSend = remote.length === 0 ? deliver : { ...deliver, type: 'message.send', remote };
   const result = await deps.commandLog.propose(command);
   if (!result.ok) throw new DeliveryRefusedError(result.error, result.message);
   const value = result.value as DeliverValue;
@@ -61,20 +65,23 @@ export async function deliverMessage(request: DeliveryRequest, deps: DeliveryDep
 }
 
 /**
- * Recipients were checked at RCPT time; they are resolved again now because users and aliases may
+ * Recipients were checked at RCPT time; they are routed again now because users and aliases may
  * have changed since. One that no longer reaches anybody is dropped (the others still get the
  * message); when none is left the whole transaction is refused with 550 5.1.1.
  */
-function resolveAll(rcptTo: readonly string[], deps: DeliveryDeps): { users: string[]; vanished: string[] } {
+function resolveAll(rcptTo: readonly string[], deps: DeliveryDeps): { users: string[]; remote: string[]; vanished: string[] } {
   const users = new Set<string>();
+  const remote: string[] = [];
   const vanished: string[] = [];
   for (const address of rcptTo) {
     try {
-      for (const user of deps.resolveRecipient(address)) users.add(user);
+      const route = deps.routeRecipient(address);
+      if (route.kind === 'local') for (const user of route.users) users.add(user);
+      else if (!remote.includes(route.address)) remote.push(route.address);
     } catch {
       vanished.push(address);
     }
   }
-  if (users.size === 0) throw new UnknownRecipientError(rcptTo[0] ?? '');
-  return { users: [...users].sort(), vanished };
+  if (users.size === 0 && remote.length === 0) throw new UnknownRecipientError(rcptTo[0] ?? '');
+  return { users: [...users].sort(), remote, vanished };
 }

@@ -16,3 +16,7 @@ export * from './smtp-errors.js';
 export type { IntakeLogger } from './intake-logger.js';
 export { SmtpWireClient, SmtpConnectionClosedError, dotStuff } from './smtp-wire-client.js';
 export type { SmtpResponse, WireClientOptions } from './smtp-wire-client.js';
+export { OutboundQueue } from './outbound/outbound-queue.js';
+export type { OutboundQueueOptions, OutboundLogger } from './outbound/outbound-queue.js';
+export { dnsLookup } from './outbound/mx-route.js';
+export type { DnsLookup } from './outbound/mx-route.js';

@@ -9,7 +9,7 @@ import { canonicalAddress, type CommandLog, type StoreReader } from '@tandem/sto
 import { deliverMessage, type DeliveryOutcome, type DeliveryRequest } from './deliver-message.js';
 import type { IntakeLogger } from './intake-logger.js';
 import { messageIdOf } from './message-id.js';
-import { checkRecipient } from './recipient-policy.js';
+import { routeRecipient, type RecipientContext } from './recipient-policy.js';
 
 /** The session facts a decision depends on. */
 export interface IntakeSession {
@@ -22,10 +22,12 @@ export interface AuthUser { address: string; passwordHash: string }
 
 export interface IntakeBackend {
   /**
-   * RCPT TO (RFC 5321 §4.1.1.3): resolves when the address may be given mail in this session;
-   * rejects with the reason (an error of smtp-errors.ts).
+   * RCPT TO (RFC 5321 §4.1.1.3): resolves when the address may be given mail in this session —
+   * with 'local' for a local recipient (the same for every session) and 'remote' for one queued
+   * for outbound delivery (only for this session: it depends on AUTH); rejects with the reason
+   * (an error of smtp-errors.ts).
    */
-  checkRecipient(address: string, session: IntakeSession): Promise<void>;
+  checkRecipient(address: string, session: IntakeSession): Promise<'local' | 'remote'>;
   /** The user an AUTH exchange names, if there is one. */
   lookupUser(username: string): Promise<AuthUser | undefined>;
   /** Proposes the delivery; resolves once it is durable and applied (deliver-message.ts). */
@@ -39,15 +41,16 @@ export interface LocalBackendDeps {
   nowMs: () => number;
   /** Where the mail log's line for each accepted message goes (info). */
   logger: IntakeLogger;
+  /** Outbound delivery is configured: authenticated clients may send to other domains. */
+  outbound?: boolean;
 }
 
 /** The backend on the store's own thread: direct reads of the applied state, proposals to the log. */
 export function localIntakeBackend(deps: LocalBackendDeps): IntakeBackend {
   const { reader, commandLog, nowMs, logger } = deps;
+  const context = (session: IntakeSession): RecipientContext => ({ reader, authenticatedUser: session.authenticatedUser, outbound: deps.outbound ?? false });
   return {
-    checkRecipient: async (address, session) => {
-      checkRecipient(address, { reader, authenticatedUser: session.authenticatedUser });
-    },
+    checkRecipient: async (address, session) => routeRecipient(address, context(session)).kind,
     lookupUser: async (username) => {
       try {
         const user = reader.getUser(canonicalAddress(username.trim()));
@@ -59,7 +62,7 @@ export function localIntakeBackend(deps: LocalBackendDeps): IntakeBackend {
     deliver: async (request, session) => {
       const outcome = await deliverMessage(request, {
         reader, commandLog, nowMs,
-        resolveRecipient: (a) => checkRecipient(a, { reader, authenticatedUser: session.authenticatedUser }),
+        routeRecipient: (a) => routeRecipient(a, context(session)),
       });
       logAccepted(logger, request, session, outcome);
       return outcome;

@@ -28,9 +28,9 @@ function ask<T>(question: (id: number) => Question, transfer?: ArrayBuffer): Pro
 }
 
 /**
- * Addresses the store accepted (intake-thread.ts): valid until the store says domains, users or
- * aliases changed. Only acceptances are kept; they do not depend on the session (AUTH only changes
- * how a non-local address is refused).
+ * Local addresses the store accepted (intake-thread.ts): valid until the store says domains, users
+ * or aliases changed. Only local acceptances are kept; they do not depend on the session. A remote
+ * one does (only an authenticated client may send outbound), so it is asked every time.
  */
 const directory = (workerData as { directory: MessagePort }).directory;
 const accepted = new Set<string>();
@@ -44,14 +44,15 @@ function catchUpWithDirectory(): number {
   return directoryGeneration;
 }
 
-async function checkRecipient(address: string, session: IntakeSession): Promise<void> {
+async function checkRecipient(address: string, session: IntakeSession): Promise<'local' | 'remote'> {
   const asked = catchUpWithDirectory();
-  if (accepted.has(address)) return;
-  await ask<void>((id) => ({ t: 'rcpt', id, address, session }));
+  if (accepted.has(address)) return 'local';
+  const route = await ask<'local' | 'remote'>((id) => ({ t: 'rcpt', id, address, session }));
   // An answer given before a change that was posted meanwhile is not remembered.
-  if (catchUpWithDirectory() !== asked) return;
+  if (route !== 'local' || catchUpWithDirectory() !== asked) return route;
   if (accepted.size >= limits.smtpAcceptedRecipientsMax) accepted.clear();
   accepted.add(address);
+  return route;
 }
 
 const backend: IntakeBackend = {

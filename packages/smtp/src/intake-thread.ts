@@ -46,6 +46,8 @@ export interface SmtpIntakeThreadOptions {
   logLevels: LogLevel[];
   /** The proposer's clock (commands carry its time; apply() never reads one). */
   nowMs?: () => number;
+  /** Outbound delivery is configured (intake-backend.ts). */
+  outbound?: boolean;
   /** The sessions' thread died or failed; default: rethrown asynchronously (the process ends). */
   onFailure?: (err: Error) => void;
   /**
@@ -72,7 +74,9 @@ export class SmtpIntakeThread {
   private readonly answers = new PortBatch<Answer>((answers) => this.post({ t: 'answers', answers }));
 
   constructor(private readonly options: SmtpIntakeThreadOptions) {
-    this.backend = localIntakeBackend({ reader: options.reader, commandLog: options.commandLog, nowMs: options.nowMs ?? Date.now, logger: options.logger });
+    this.backend = localIntakeBackend({
+      reader: options.reader, commandLog: options.commandLog, nowMs: options.nowMs ?? Date.now, logger: options.logger, outbound: options.outbound ?? false,
+    });
     const { port1, port2 } = new MessageChannel();
     this.directory = port1;
     this.directoryPort = port2; // (notices posted before the thread starts wait in it)

@@ -17,10 +17,10 @@ export class RelayDeniedError extends Error {
   constructor(readonly address: string) { super(`relay access denied: ${address}`); }
 }
 
-/** An authenticated user sends to another domain; outbound delivery does not exist yet. */
+/** An authenticated user sends to another domain, and the config has no `outbound` section. */
 export class OutboundNotConfiguredError extends Error {
   override readonly name = 'OutboundNotConfiguredError';
-  constructor(readonly address: string) { super(`outbound delivery is not configured yet: ${address}`); }
+  constructor(readonly address: string) { super(`outbound delivery is not configured: ${address}`); }
 }
 
 /** The message went over the size limit (RFC 1870 §6.3). */

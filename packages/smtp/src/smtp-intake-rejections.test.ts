@@ -152,13 +152,13 @@ test('submission without AUTH: 530 5.7.0 for MAIL; AUTH before STARTTLS: 538 5.7
   await client.quit();
 }));
 
-test('authenticated user to an external domain: 550 5.7.1, outbound delivery is not configured yet', () => leavesNothing(async () => {
+test('authenticated user to an external domain without an outbound section: 550 5.7.1, outbound delivery is not configured', () => leavesNothing(async () => {
   const client = await SmtpWireClient.connect(h.ports.submissions, { tls: true });
   await client.send('EHLO client.elsewhere.test');
   assert.equal(code(await client.send(`AUTH PLAIN ${Buffer.from('\0demo@example.test\0demo-password-1').toString('base64')}`)), '235 2.7.0');
   await client.send('MAIL FROM:<demo@example.test>');
   const reply = await client.send('RCPT TO:<friend@elsewhere.test>');
   assert.equal(code(reply), '550 5.7.1');
-  assert.equal(reply.lines[0], '<friend@elsewhere.test>: outbound delivery is not configured yet; this server accepts mail for its own domains only');
+  assert.equal(reply.lines[0], '<friend@elsewhere.test>: outbound delivery is not configured on this server (the admin adds an "outbound" section to its config); it accepts mail for its own domains only');
   await client.quit();
 }));

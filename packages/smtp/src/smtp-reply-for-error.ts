@@ -52,7 +52,7 @@ export function toSmtpReply(err: unknown, context: ReplyContext): ReplyDecision 
   // RFC 5321 §3.6.1 (relaying needs authorisation) / RFC 3463 §3.8: X.7.1 delivery not authorized.
   if (err instanceof RelayDeniedError) return reply(554, '5.7.1', `<${err.address}>: relay access denied`);
   if (err instanceof OutboundNotConfiguredError) {
-    return reply(550, '5.7.1', `<${err.address}>: outbound delivery is not configured yet; this server accepts mail for its own domains only`);
+    return reply(550, '5.7.1', `<${err.address}>: outbound delivery is not configured on this server (the admin adds an "outbound" section to its config); it accepts mail for its own domains only`);
   }
   // RFC 1870 §6.3 (552 for a message over the declared maximum) / RFC 3463 §3.4: X.3.4.
   if (err instanceof MessageTooBigError) return reply(552, '5.3.4', `message exceeds fixed maximum message size of ${err.sizeBytesMax} bytes`);

@@ -18,3 +18,5 @@ export { runSeeds } from './run-seeds.js';
 export type { SeedsReport } from './run-seeds.js';
 export { mulberry32 } from './mulberry32.js';
 export { freePort, freePorts } from './free-ports.js';
+export { DnsTestServer } from './dns-test-server.js';
+export type { DnsTestFault, DnsTestQuery, DnsTestRecords, DnsTestZone } from './dns-test-server.js';

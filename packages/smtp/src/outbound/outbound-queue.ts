@@ -1,0 +1,262 @@
+/**
+ * The outbound queue's delivery agent: on the node that serves (a single node; the cluster's
+ * leader while it holds the VIP), it looks for queued messages whose next attempt is due, delivers
+ * each to its remote recipients (the relay, or each domain's MX hosts in order, RFC 5321 §5.1),
+ * and records what happened through the log (queue.attempt, apply-queue.ts in @tandem/store).
+ *
+ * Guarantees, and what they rest on:
+ *  - A queued message is never lost: the entry and its file are replicated state, removed only by
+ *    the queue.attempt that records the last recipient's final outcome, or by the admin.
+ *  - A recipient is delivered at least once, not exactly once: a node that delivered and died
+ *    before its queue.attempt committed leaves the recipient pending, and the next leader delivers
+ *    again. Every MTA has this window (RFC 5321 §6.1 accepts duplicates over loss).
+ *  - The sender hears of every failure: a permanent refusal, or a deferral past the queue's
+ *    lifetime (4.4.7), makes a delivery status notification (RFC 3464), proposed before the
+ *    outcome is, with a dedupe key per entry and attempt so a repeat after a failover is stored
+ *    once. No notification answers the null sender (RFC 5321 §4.5.5).
+ */
+import { randomInt } from 'node:crypto';
+import { limits, type OutboundConfig } from '@tandem/config';
+import {
+  QueuedMessageNotFoundError, parseAddress,
+  type CommandLog, type MessageDeliver, type MessageSend, type QueueAttempt, type QueueEntry, type QueueOutcome, type StoreReader,
+} from '@tandem/store';
+import { newQueueId } from '../queue-id.js';
+import { composeDsn, statusFromReply, type DsnRecipient } from './delivery-status.js';
+import { PermanentRouteError, TemporaryRouteError, dnsLookup, resolveRoute, type DnsLookup } from './mx-route.js';
+import { expired, nextAttemptMs } from './retry-schedule.js';
+import { stripLeadingReturnPath } from './strip-return-path.js';
+import { sendToHost, type HostTarget, type RecipientReply } from './send-to-host.js';
+
+export interface OutboundLogger {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+export interface OutboundQueueOptions {
+  reader: StoreReader;
+  commandLog: CommandLog;
+  logger: OutboundLogger;
+  /** Our name: EHLO, and the reporting MTA of bounces. */
+  hostname: string;
+  config: OutboundConfig;
+  /** The relay's AUTH password (read from config.relay.passwordFile by the daemon). */
+  relayPassword?: string | undefined;
+  nowMs?: () => number;
+  /** For the order of equal-preference MX hosts (RFC 5321 §5.1). */
+  random?: () => number;
+  /** Default: node's resolver on config.dnsServers (or the system's). */
+  dns?: DnsLookup;
+  /** Called once per recipient outcome (metrics). */
+  onOutcome?: (outcome: QueueOutcome) => void;
+}
+
+/** One recipient's result of an attempt, with what a bounce needs. */
+interface Result { outcome: QueueOutcome; reply: string; status: string; remoteMta?: string }
+
+export class OutboundQueue {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private scanning = false;
+  private readonly dns: DnsLookup;
+  private readonly nowMs: () => number;
+  private readonly random: () => number;
+
+  constructor(private readonly options: OutboundQueueOptions) {
+    this.dns = options.dns ?? dnsLookup(options.config.dnsServers);
+    this.nowMs = options.nowMs ?? Date.now;
+    this.random = options.random ?? (() => randomInt(2 ** 32) / 2 ** 32);
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.scan(), limits.outboundScanIntervalMs);
+    this.scan();
+  }
+
+  /** One scan, and every attempt it started, to their end (tests; `tandem queue retry`). */
+  async runOnce(): Promise<void> {
+    this.scan();
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  /** Stops looking for work and waits for the attempts under way (each bounded by the SMTP timeouts). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  /** Starts an attempt for each due entry not already under way, up to the concurrency limit. */
+  private scan(): void {
+    if (this.scanning) return;
+    this.scanning = true;
+    try {
+      const now = this.nowMs();
+      for (const entry of this.options.reader.listQueue()) {
+        if (this.inFlight.size >= limits.outboundConcurrentDeliveriesMax) break;
+        if (entry.nextAttemptMs > now || this.inFlight.has(entry.queueId)) continue;
+        const id = entry.queueId;
+        const run = this.attempt(entry).catch((err: unknown) => {
+          this.options.logger.error({ err, queueId: id }, 'outbound: an attempt failed; the entry stays queued');
+        }).finally(() => { this.inFlight.delete(id); });
+        this.inFlight.set(id, run);
+      }
+    } finally {
+      this.scanning = false;
+    }
+  }
+
+  private async attempt(entry: QueueEntry): Promise<void> {
+    const pending = entry.recipients.filter((r) => r.state === 'pending').map((r) => r.address);
+    if (pending.length === 0) return;
+    let bytes: Buffer;
+    try {
+      bytes = await this.options.reader.readQueued(entry.queueId);
+    } catch (err) {
+      if (err instanceof QueuedMessageNotFoundError) return; // removed meanwhile
+      throw err;
+    }
+    const results = new Map<string, Result>();
+    const outgoing = stripLeadingReturnPath(bytes);
+    for (const [destination, rcpts] of this.destinations(pending)) {
+      for (const [rcpt, result] of await this.deliverTo(destination, rcpts, entry, outgoing)) results.set(rcpt, result);
+    }
+    const now = this.nowMs();
+    if (expired(entry.arrivalMs, now)) {
+      for (const [rcpt, r] of results) {
+        if (r.outcome !== 'deferred') continue;
+        results.set(rcpt, { ...r, outcome: 'failed', status: '4.4.7', reply: `gave up after ${Math.round((now - entry.arrivalMs) / 3600_000)} hours in the queue; last reply: ${r.reply}` });
+      }
+    }
+    await this.bounce(entry, results, bytes, now);
+    const command: QueueAttempt = {
+      type: 'queue.attempt', timestampMs: now, queueId: entry.queueId,
+      recipients: [...results.keys()], outcomes: [...results.values()].map((r) => r.outcome), replies: [...results.values()].map((r) => r.reply),
+      nextAttemptMs: nextAttemptMs(entry.attempts + 1, now),
+    };
+    const recorded = await this.options.commandLog.propose(command);
+    if (!recorded.ok && recorded.error !== 'NOTFOUND') {
+      this.options.logger.error({ queueId: entry.queueId, error: recorded.error, message: recorded.message }, 'outbound: the attempt could not be recorded');
+    }
+    for (const [rcpt, r] of results) {
+      this.options.onOutcome?.(r.outcome);
+      const fields = {
+        queueId: entry.queueId, to: rcpt, relay: r.remoteMta ?? 'none', attempts: entry.attempts + 1,
+        delaySeconds: Math.round((now - entry.arrivalMs) / 1000), status: r.outcome === 'delivered' ? 'sent' : r.outcome === 'failed' ? 'bounced' : 'deferred', reply: r.reply,
+      };
+      if (r.outcome === 'deferred') this.options.logger.warn({ ...fields, nextAttemptMs: command.nextAttemptMs }, 'outbound delivery');
+      else this.options.logger.info(fields, 'outbound delivery');
+    }
+  }
+
+  /** Recipients grouped by where they go: all to the relay, or per domain. */
+  private destinations(rcpts: readonly string[]): Map<string, string[]> {
+    const groups = new Map<string, string[]>();
+    for (const rcpt of rcpts) {
+      const key = this.options.config.relay ? '' : parseAddress(rcpt).domain;
+      groups.set(key, [...(groups.get(key) ?? []), rcpt]);
+    }
+    return groups;
+  }
+
+  /** The servers to try for a destination, in order, or every recipient's result when there are none. */
+  private async targets(domain: string): Promise<HostTarget[] | Result> {
+    const { relay, mxPort } = this.options.config;
+    if (relay) {
+      const auth = relay.user !== undefined && this.options.relayPassword !== undefined ? { user: relay.user, pass: this.options.relayPassword } : undefined;
+      const addresses = await this.relayAddresses(relay.host);
+      if (!Array.isArray(addresses)) return addresses;
+      return addresses.map((address) => ({
+        address, host: relay.host, port: relay.port, tls: relay.tls, verifyCertificate: relay.tlsVerify, ...(auth ? { auth } : {}),
+      }));
+    }
+    try {
+      const route = await resolveRoute(domain, this.dns, this.random);
+      return route.hosts.flatMap((h) => h.addresses.map((address): HostTarget => ({ address, host: h.host, port: mxPort, tls: 'opportunistic', verifyCertificate: false })))
+        .slice(0, limits.outboundMxHostsMax);
+    } catch (err) {
+      if (err instanceof PermanentRouteError) return { outcome: 'failed', status: err.status, reply: err.reply };
+      if (err instanceof TemporaryRouteError) return { outcome: 'deferred', status: err.status, reply: err.reply };
+      throw err;
+    }
+  }
+
+  /** The relay by name: an address as it is, a name through DNS (A, then AAAA). */
+  private async relayAddresses(host: string): Promise<string[] | Result> {
+    if (/^[0-9.]+$/.test(host) || host.includes(':')) return [host];
+    if (host === 'localhost') return ['127.0.0.1'];
+    const found: string[] = [];
+    for (const ask of [(n: string) => this.dns.resolve4(n), (n: string) => this.dns.resolve6(n)]) {
+      try { found.push(...await ask(host)); } catch { /* the other family may have it */ }
+    }
+    return found.length > 0 ? found : { outcome: 'deferred', status: '4.4.3', reply: `the relay ${host} has no address in DNS (or DNS did not answer)` };
+  }
+
+  private async deliverTo(domain: string, rcpts: string[], entry: QueueEntry, bytes: Buffer): Promise<Map<string, Result>> {
+    const results = new Map<string, Result>();
+    const targets = await this.targets(domain);
+    if (!Array.isArray(targets)) {
+      for (const rcpt of rcpts) results.set(rcpt, targets);
+      return results;
+    }
+    const unreachable: string[] = [];
+    for (const target of targets) {
+      const outcome = await sendToHost(target, { mailFrom: entry.mailFrom, rcptTo: rcpts }, bytes, this.options.hostname);
+      const name = `${target.host}[${target.address}]:${target.port}`;
+      if (outcome.kind === 'unreachable') {
+        unreachable.push(`${name}: ${outcome.reason}`);
+        continue;
+      }
+      for (const rcpt of rcpts) results.set(rcpt, resultOf(outcome.replies.get(rcpt)!, name));
+      return results;
+    }
+    // RFC 3463 §3.5 X.4.1: no answer from host.
+    const reply = `4.4.1 no server answered: ${unreachable.join('; ') || 'no address to try'}`.slice(0, limits.outboundReplyCharsMax);
+    for (const rcpt of rcpts) results.set(rcpt, { outcome: 'deferred', status: '4.4.1', reply });
+    return results;
+  }
+
+  /** The sender's delivery status notification for the recipients that failed in this attempt. */
+  private async bounce(entry: QueueEntry, results: ReadonlyMap<string, Result>, original: Buffer, now: number): Promise<void> {
+    const failed: DsnRecipient[] = [];
+    for (const [address, r] of results) {
+      if (r.outcome !== 'failed') continue;
+      failed.push({ address, action: 'failed', status: r.status, diagnostic: r.reply, lastAttemptMs: now, ...(r.remoteMta ? { remoteMta: r.remoteMta.replace(/\[.*$/, '') } : {}) });
+    }
+    if (failed.length === 0) return;
+    if (entry.mailFrom === '') {
+      this.options.logger.warn({ queueId: entry.queueId, to: failed.map((f) => f.address) }, 'outbound: a bounce could not be delivered; a bounce is never bounced (RFC 5321 §4.5.5)');
+      return;
+    }
+    const { hostname } = this.options;
+    const attempt = entry.attempts + 1;
+    const message = composeDsn({
+      reportingMta: hostname, postmaster: `MAILER-DAEMON@${hostname}`, to: entry.mailFrom, queueId: entry.queueId,
+      arrivalMs: entry.arrivalMs, dateMs: now, messageId: `<dsn.${entry.queueId}.${attempt}@${hostname}>`, recipients: failed, original,
+    });
+    const users = this.options.reader.resolveRecipient(entry.mailFrom);
+    const base = {
+      timestampMs: now, dedupeKey: `dsn:${entry.queueId}:${attempt}`, queueId: newQueueId(),
+      envelope: { mailFrom: '', rcptTo: [entry.mailFrom] }, recipients: users.map((user) => ({ user, mailbox: 'INBOX' })), message,
+    };
+    let command: MessageDeliver | MessageSend;
+    if (users.length > 0) command = { ...base, type: 'message.deliver' };
+    else if (!this.options.reader.isLocalDomain(parseAddress(entry.mailFrom).domain)) command = { ...base, type: 'message.send', remote: [entry.mailFrom] };
+    else {
+      this.options.logger.warn({ queueId: entry.queueId, sender: entry.mailFrom }, 'outbound: the sender is no longer a local user; the bounce goes nowhere');
+      return;
+    }
+    const proposed = await this.options.commandLog.propose(command);
+    if (!proposed.ok) throw new Error(`the bounce for ${entry.queueId} was refused: ${proposed.error} ${proposed.message}`);
+    this.options.logger.info({ queueId: entry.queueId, bounceQueueId: base.queueId, to: entry.mailFrom, failed: failed.map((f) => f.address) }, 'outbound: bounce sent to the sender');
+  }
+}
+
+function resultOf(reply: RecipientReply, remoteMta: string): Result {
+  if (reply.code >= 200 && reply.code < 300) return { outcome: 'delivered', reply: reply.reply, status: '2.0.0', remoteMta };
+  const status = statusFromReply(reply.reply);
+  // 5xx is permanent (RFC 5321 §4.2.1); 4xx, and anything unexpected, is tried again.
+  return { outcome: reply.code >= 500 && reply.code < 600 ? 'failed' : 'deferred', reply: reply.reply, status, remoteMta };
+}
