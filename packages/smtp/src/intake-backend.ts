@@ -16,6 +16,8 @@ export interface IntakeSession {
   id: string;
   /** The authenticated user, when the session has one (submission). */
   authenticatedUser: string | undefined;
+  /** The transaction's MAIL FROM ('' for <> or before MAIL); outbound needs it to be the user's own. */
+  mailFrom?: string;
 }
 
 export interface AuthUser { address: string; passwordHash: string }
@@ -48,7 +50,9 @@ export interface LocalBackendDeps {
 /** The backend on the store's own thread: direct reads of the applied state, proposals to the log. */
 export function localIntakeBackend(deps: LocalBackendDeps): IntakeBackend {
   const { reader, commandLog, nowMs, logger } = deps;
-  const context = (session: IntakeSession): RecipientContext => ({ reader, authenticatedUser: session.authenticatedUser, outbound: deps.outbound ?? false });
+  const context = (session: IntakeSession): RecipientContext => ({
+    reader, authenticatedUser: session.authenticatedUser, mailFrom: session.mailFrom ?? '', outbound: deps.outbound ?? false,
+  });
   return {
     checkRecipient: async (address, session) => routeRecipient(address, context(session)).kind,
     lookupUser: async (username) => {

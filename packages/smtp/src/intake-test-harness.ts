@@ -49,6 +49,8 @@ export interface IntakeHarnessOptions {
   logger?: IntakeLogger;
   /** Run the sessions on their own thread (intake-thread.ts), as tandemd does. */
   thread?: boolean;
+  /** Outbound delivery configured: authenticated clients may send to other domains (queued, not delivered here). */
+  outbound?: boolean;
 }
 
 export async function startIntakeHarness(options: IntakeHarnessOptions = {}): Promise<IntakeHarness> {
@@ -80,11 +82,11 @@ export async function startIntakeHarness(options: IntakeHarnessOptions = {}): Pr
   };
   let intake: IntakeHarness['intake'];
   if (options.thread) {
-    const thread = new SmtpIntakeThread({ reader: store, commandLog, logger, logLevels: ['debug', 'info', 'warn', 'error'] });
+    const thread = new SmtpIntakeThread({ reader: store, commandLog, logger, logLevels: ['debug', 'info', 'warn', 'error'], outbound: options.outbound ?? false });
     await thread.listen(listen);
     intake = { close: async () => { await thread.close(); await thread.stop(); }, address: (kind) => thread.address(kind), get deliveriesInFlight() { return thread.deliveriesInFlight; } };
   } else {
-    intake = await SmtpIntake.start({ ...listen, backend: localIntakeBackend({ reader: store, commandLog, nowMs: Date.now, logger }), logger });
+    intake = await SmtpIntake.start({ ...listen, backend: localIntakeBackend({ reader: store, commandLog, nowMs: Date.now, logger, outbound: options.outbound ?? false }), logger });
   }
   const mailRoot = join(dataDir, 'mail');
   return {

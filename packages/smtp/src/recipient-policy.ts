@@ -1,6 +1,6 @@
-import { parseAddress, type ParsedAddress, type StoreReader } from '@tandem/store';
+import { canonicalAddress, parseAddress, type ParsedAddress, type StoreReader } from '@tandem/store';
 import {
-  MalformedAddressError, OutboundNotConfiguredError, RelayDeniedError, UnknownRecipientError,
+  MalformedAddressError, OutboundNotConfiguredError, RelayDeniedError, SenderNotOwnedError, UnknownRecipientError,
 } from './smtp-errors.js';
 
 /**
@@ -16,6 +16,8 @@ export interface RecipientContext {
   authenticatedUser: string | undefined;
   /** The config has an `outbound` section (packages/config/src/outbound-config.ts). */
   outbound: boolean;
+  /** The transaction's MAIL FROM ('' for <>). */
+  mailFrom: string;
 }
 
 /** Where an accepted recipient's copy goes: to local users (aliases expanded), or to the outbound queue. */
@@ -41,9 +43,25 @@ export function routeRecipient(address: string, context: RecipientContext): Reci
   if (!context.reader.isLocalDomain(parsed.domain)) {
     if (context.authenticatedUser === undefined) throw new RelayDeniedError(address);
     if (!context.outbound) throw new OutboundNotConfiguredError(address);
+    if (!ownsSender(context.reader, context.authenticatedUser, context.mailFrom)) throw new SenderNotOwnedError(context.mailFrom, context.authenticatedUser);
     return { kind: 'remote', address: parsed.address };
   }
   const users = context.reader.resolveRecipient(address);
   if (users.length === 0) throw new UnknownRecipientError(address);
   return { kind: 'local', users };
+}
+
+/**
+ * Mail that leaves for another domain carries the company's name: an authenticated user may send it
+ * only as themselves or as an exact alias that delivers to them (sales@ → alice), never as a
+ * colleague, a catch-all's any-address, or the null sender (which asks for no bounce and is for
+ * servers, RFC 5321 §4.5.5). Local mail is not checked: it never leaves, and internal tools often
+ * send as a shared address.
+ */
+function ownsSender(reader: StoreReader, user: string, mailFrom: string): boolean {
+  if (mailFrom === '') return false;
+  let sender: string;
+  try { sender = canonicalAddress(mailFrom); } catch { return false; }
+  if (sender === user) return true;
+  return reader.listAliases().some((a) => a.source === sender && a.target === user);
 }

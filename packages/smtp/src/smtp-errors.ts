@@ -23,6 +23,12 @@ export class OutboundNotConfiguredError extends Error {
   constructor(readonly address: string) { super(`outbound delivery is not configured: ${address}`); }
 }
 
+/** An authenticated user sends to another domain as someone else (RFC 6409 §8.1: the submission server may check the sender). */
+export class SenderNotOwnedError extends Error {
+  override readonly name = 'SenderNotOwnedError';
+  constructor(readonly sender: string, readonly user: string) { super(`sender address ${sender || '<>'} is not owned by user ${user}`); }
+}
+
 /** The message went over the size limit (RFC 1870 §6.3). */
 export class MessageTooBigError extends Error {
   override readonly name = 'MessageTooBigError';

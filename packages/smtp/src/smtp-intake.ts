@@ -268,5 +268,5 @@ function reversePath(session: SMTPServerSession): string {
 }
 
 function intakeSession(session: SMTPServerSession): IntakeSession {
-  return { id: session.id, authenticatedUser: typeof session.user === 'string' ? session.user : undefined };
+  return { id: session.id, authenticatedUser: typeof session.user === 'string' ? session.user : undefined, mailFrom: reversePath(session) };
 }

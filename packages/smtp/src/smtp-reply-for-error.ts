@@ -3,7 +3,7 @@ import { LogClosedError, NotLeaderError, OutcomeUnknownError, ProposalQueueFullE
 import type { SmtpReply } from './smtp-reply.js';
 import {
   AuthFailedError, AuthNeedsTlsError, ClientGoneError, DataLineTooLongError, DeliveryRefusedError, IntakeBusyError, IntakeClosingError, MalformedAddressError,
-  MessageTooBigError, OutboundNotConfiguredError, RelayDeniedError, UnknownRecipientError,
+  MessageTooBigError, OutboundNotConfiguredError, RelayDeniedError, SenderNotOwnedError, UnknownRecipientError,
 } from './smtp-errors.js';
 
 /**
@@ -51,6 +51,10 @@ export function toSmtpReply(err: unknown, context: ReplyContext): ReplyDecision 
   }
   // RFC 5321 §3.6.1 (relaying needs authorisation) / RFC 3463 §3.8: X.7.1 delivery not authorized.
   if (err instanceof RelayDeniedError) return reply(554, '5.7.1', `<${err.address}>: relay access denied`);
+  // Postfix's reject_sender_login_mismatch gives the same: 553 5.7.1 (RFC 5321 §4.2.3 "mailbox name not allowed").
+  if (err instanceof SenderNotOwnedError) {
+    return reply(553, '5.7.1', `<${err.sender}>: sender address rejected: not owned by user ${err.user}; mail to other domains must be sent from your own address or one of your aliases`);
+  }
   if (err instanceof OutboundNotConfiguredError) {
     return reply(550, '5.7.1', `<${err.address}>: outbound delivery is not configured on this server (the admin adds an "outbound" section to its config); it accepts mail for its own domains only`);
   }
