@@ -170,8 +170,17 @@ export class TandemCluster {
 
   /** Sets cluster.join in the member's config: with an empty data dir it then waits to be added (`tandem cluster add`). */
   setJoin(id: MemberId): void {
-    const config = JSON.parse(readFileSync(this.configFile(id), 'utf8')) as { cluster: Record<string, unknown> };
-    config.cluster.join = true;
+    this.editConfig(id, (config) => { (config.cluster as Record<string, unknown>).join = true; });
+  }
+
+  /** Gives both data members the same `outbound` section (docs/configuration.md). */
+  setOutbound(outbound: Record<string, unknown>): void {
+    for (const id of ['a', 'b'] as const) this.editConfig(id, (config) => { config.outbound = outbound; });
+  }
+
+  private editConfig(id: MemberId, edit: (config: Record<string, unknown>) => void): void {
+    const config = JSON.parse(readFileSync(this.configFile(id), 'utf8')) as Record<string, unknown>;
+    edit(config);
     writeFileSync(this.configFile(id), JSON.stringify(config, null, 2));
   }
 

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { NetnsTimeoutError } from './netns-errors.js';
+import { LineProcess } from './line-process.js';
 import type { HostName, NetnsHarness } from './netns-harness.js';
 
 const holderScript = fileURLToPath(new URL('./fixtures/vip-holder.ts', import.meta.url));
@@ -19,22 +18,9 @@ export interface VipHolderOptions {
  * The test's handle on a fixtures/vip-holder.ts process (a stand-in daemon holding the VIP through
  * VipGuardClient): spawn it in a namespace host or locally, drive it over stdin, wait for its lines.
  */
-export class VipHolderProcess {
-  readonly lines: string[] = [];
-  readonly stderr: string[] = [];
-  private readonly waiters = new Set<() => void>();
-  private closed = false;
-
-  private constructor(readonly child: ChildProcess) {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      this.lines.push(line);
-      this.wake();
-    });
-    createInterface({ input: child.stderr! }).on('line', (line) => this.stderr.push(line));
-    child.once('close', () => {
-      this.closed = true;
-      this.wake();
-    });
+export class VipHolderProcess extends LineProcess {
+  private constructor(child: ChildProcess) {
+    super(child, 'the VIP holder');
   }
 
   static args(options: VipHolderOptions): string[] {
@@ -54,10 +40,6 @@ export class VipHolderProcess {
     return new VipHolderProcess(spawn(process.execPath, VipHolderProcess.args(options), { stdio: ['pipe', 'pipe', 'pipe'] }));
   }
 
-  get pid(): number {
-    return this.child.pid ?? -1;
-  }
-
   /** The guard's pid, from the "ready <pid>" line. */
   get guardPid(): number {
     const ready = this.lines.find((line) => line.startsWith('ready '));
@@ -65,51 +47,11 @@ export class VipHolderProcess {
   }
 
   send(command: 'start' | 'release'): void {
-    this.child.stdin!.write(`${command}\n`);
-  }
-
-  /** Resolves with the first line starting with `prefix` (earlier lines count too). */
-  waitForLine(prefix: string, timeoutMs: number): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        const found = this.lines.find((line) => line.startsWith(prefix));
-        if (found !== undefined) {
-          finish();
-          resolve(found);
-        } else if (this.closed) {
-          finish();
-          reject(new Error(`the VIP holder exited before "${prefix}"; stdout ${JSON.stringify(this.lines)}; stderr ${JSON.stringify(this.stderr.slice(-5))}`));
-        }
-      };
-      const finish = (): void => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-      };
-      const timer = setTimeout(() => {
-        finish();
-        reject(new NetnsTimeoutError(`the VIP holder saying "${prefix}" (stdout ${JSON.stringify(this.lines)}; stderr ${JSON.stringify(this.stderr.slice(-5))})`, timeoutMs));
-      }, timeoutMs);
-      this.waiters.add(check);
-      check();
-    });
+    this.write(command);
   }
 
   /** Parsed "exit {...}" line, once the guard has exited. */
   async guardExit(timeoutMs: number): Promise<{ exitCode: number | null; signal: string | null; releasedReason: string | undefined; fallbackRemoval: string }> {
     return JSON.parse((await this.waitForLine('exit ', timeoutMs)).slice(5)) as never;
-  }
-
-  private wake(): void {
-    for (const waiter of [...this.waiters]) waiter();
-  }
-
-  /** Ends the holder (closing stdin makes it release and exit); SIGKILL after a bound. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.child.kill('SIGCONT'); // a frozen holder could not read its stdin
-    this.child.stdin!.end();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
-    await new Promise<void>((resolve) => (this.closed ? resolve() : this.child.once('close', () => resolve())));
-    clearTimeout(timer);
   }
 }

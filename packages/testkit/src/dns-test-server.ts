@@ -36,23 +36,25 @@ export class DnsTestServer {
   readonly queries: DnsTestQuery[] = [];
   private readonly zone = new Map<string, DnsTestRecords | DnsTestFault>();
 
-  private constructor(private readonly socket: Socket, readonly port: number, zone: DnsTestZone) {
+  private constructor(private readonly socket: Socket, readonly host: string, readonly port: number, zone: DnsTestZone) {
     for (const [name, entry] of Object.entries(zone)) this.zone.set(canonicalName(name), entry);
     socket.on('message', (message, remote) => this.answer(message, remote));
   }
 
-  static async start(zone: DnsTestZone): Promise<DnsTestServer> {
+  /** On 127.0.0.1 and a free port, unless told (an IPv4 address inside a test's network namespace). */
+  static async start(zone: DnsTestZone, listen: { host?: string; port?: number } = {}): Promise<DnsTestServer> {
     const socket = createSocket('udp4');
+    const host = listen.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
-      socket.bind(0, '127.0.0.1', () => { socket.off('error', reject); resolve(); });
+      socket.bind(listen.port ?? 0, host, () => { socket.off('error', reject); resolve(); });
     });
-    return new DnsTestServer(socket, socket.address().port, zone);
+    return new DnsTestServer(socket, host, socket.address().port, zone);
   }
 
   /** The "host:port" form that node's Resolver.setServers() takes. */
   get server(): string {
-    return `127.0.0.1:${this.port}`;
+    return `${this.host}:${this.port}`;
   }
 
   async close(): Promise<void> {
