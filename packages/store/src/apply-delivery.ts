@@ -62,7 +62,7 @@ function overQuota(ctx: ApplyContext, added: Map<string, number>): string | unde
   return undefined;
 }
 
-function validDedupeKey(key: unknown): key is string {
+export function validDedupeKey(key: unknown): key is string {
   return typeof key === 'string' && key.length > 0 && Buffer.byteLength(key) <= limits.dedupeKeyBytesMax &&
     !/[\u0000-\u001f\u007f]/.test(key);
 }

@@ -20,6 +20,8 @@ export interface DeliverValue {
   deliveries: Array<{ user: Address; mailbox: string; uidValidity: number; uid: number }>;
   /** Remote recipients queued for delivery (message.send); absent for a local delivery. */
   queued?: string[];
+  /** The review rule that held the message (message.hold): delivered only once approved. */
+  held?: string;
 }
 export interface AppendValue { uidValidity: number; uid: number }
 export interface CopyValue { uidValidity: number; sourceUids: number[]; targetUids: number[]; expungedUids: number[] }

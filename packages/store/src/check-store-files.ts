@@ -1,7 +1,7 @@
 /**
  * The store's central promise, checked from the outside (tests, `tandem` diagnostics, crash
  * checkers): every message row's file exists, and every file in a cur/ or new/ directory has a
- * row — the outbound queue's entries and files (`.queue/new/`) included. Run it on a store whose log has been replayed (after LocalCommandLog.open): before that, a
+ * row — the outbound queue's (`.queue/new/`) and held messages' (`.review/new/`) included. Run it on a store whose log has been replayed (after LocalCommandLog.open): before that, a
  * crash may have left files of a command that is about to be applied again.
  */
 import { readdir } from 'node:fs/promises';
@@ -29,8 +29,11 @@ export async function checkStoreFiles(store: MailStore): Promise<StoreFilesRepor
       }
     }
   }
-  for (const entry of store.listQueue()) {
-    const path = join(store.paths.queueDir, entry.file);
+  const outOfMailboxes = [
+    ...store.listQueue().map((e) => join(store.paths.queueDir, e.file)),
+    ...store.listHeld().map((h) => join(store.paths.reviewDir, h.file)),
+  ];
+  for (const path of outOfMailboxes) {
     referenced.add(path);
     if (!onDisk.has(path)) rowsWithoutFile.push(path);
   }

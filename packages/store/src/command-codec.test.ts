@@ -46,6 +46,15 @@ const samples: Command[] = [
   { type: 'queue.retry', timestampMs: t },
   { type: 'queue.retry', timestampMs: t, queueId: 'Q1' },
   { type: 'queue.remove', timestampMs: t, queueId: 'Q1' },
+  { type: 'review.rule.add', timestampMs: t, name: 'watch', from: '@elsewhere.test', direction: 'inbound', reviewers: ['boss@x'] },
+  { type: 'review.rule.add', timestampMs: t, name: 'out', direction: 'outbound', reviewers: [] },
+  { type: 'review.rule.remove', timestampMs: t, name: 'watch' },
+  {
+    type: 'message.hold', timestampMs: t, dedupeKey: 'k3', queueId: 'H1', envelope: { mailFrom: 'a@elsewhere', rcptTo: ['u@x', 'r@far'] },
+    recipients: [{ user: 'u@x', mailbox: 'INBOX' }], remote: ['r@far'], rule: 'watch', message: body,
+  },
+  { type: 'review.approve', timestampMs: t, queueId: 'H1', reviewer: 'boss@x' },
+  { type: 'review.reject', timestampMs: t, queueId: 'H1', reviewer: 'boss@x', reason: 'nope, ça non' },
 ];
 
 function normalised(cmd: Command): unknown {

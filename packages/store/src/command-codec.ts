@@ -57,6 +57,14 @@ const schemas: Record<CommandType, { tag: number; fields: Schema }> = {
   },
   'queue.retry': { tag: 20, fields: [['queueId', '?s']] },
   'queue.remove': { tag: 21, fields: [['queueId', 's']] },
+  'review.rule.add': { tag: 22, fields: [['name', 's'], ['from', '?s'], ['to', '?s'], ['direction', 's'], ['reviewers', 'S']] },
+  'review.rule.remove': { tag: 23, fields: [['name', 's']] },
+  'message.hold': {
+    tag: 24,
+    fields: [['dedupeKey', 's'], ['queueId', 's'], ['envelope', 'envelope'], ['recipients', 'recipients'], ['remote', 'S'], ['rule', 's'], ['message', 'b']],
+  },
+  'review.approve': { tag: 25, fields: [['queueId', 's'], ['reviewer', 's']] },
+  'review.reject': { tag: 26, fields: [['queueId', 's'], ['reviewer', 's'], ['reason', 's']] },
 };
 
 const typeByTag = new Map<number, CommandType>(

@@ -135,12 +135,44 @@ export interface QueueRetry extends CommandBase { type: 'queue.retry'; queueId?:
 /** `tandem queue delete ID`: the entry and its file are removed; nobody is told (as postsuper -d). */
 export interface QueueRemove extends CommandBase { type: 'queue.remove'; queueId: string }
 
+/** Which mail a review rule holds (review.rule.add): by the way it travels. */
+export type ReviewDirection = 'any' | 'inbound' | 'outbound' | 'internal';
+
+/**
+ * A review rule: mail matching it is held until a reviewer approves it (apply-review.ts). `from`
+ * and `to` are an address or "@domain"; every condition given must hold (`to`: any recipient).
+ */
+export interface ReviewRuleAdd extends CommandBase {
+  type: 'review.rule.add';
+  name: string;
+  from?: string;
+  to?: string;
+  direction: ReviewDirection;
+  /** Local users told of each message held (a notification in their INBOX). */
+  reviewers: string[];
+}
+export interface ReviewRuleRemove extends CommandBase { type: 'review.rule.remove'; name: string }
+
+/** A message a review rule matched: stored aside, delivered (and queued) only when approved. */
+export interface MessageHold extends Omit<MessageDeliver, 'type'> {
+  type: 'message.hold';
+  /** RCPT TO addresses outside the local domains (queued for outbound delivery on approval). */
+  remote: string[];
+  /** The rule that matched. */
+  rule: string;
+}
+/** A reviewer releases a held message: delivered to its local recipients and queued for the remote ones. */
+export interface ReviewApprove extends CommandBase { type: 'review.approve'; queueId: string; reviewer: string }
+/** A reviewer refuses a held message: it is removed (the proposer tells the sender why). */
+export interface ReviewReject extends CommandBase { type: 'review.reject'; queueId: string; reviewer: string; reason: string }
+
 export type Command =
   | DomainAdd | DomainRemove
   | UserAdd | UserRemove | UserPasswd | UserQuota
   | AliasAdd | AliasRemove
   | MailboxCreate | MailboxRename | MailboxDelete | MailboxSubscribe
   | MessageDeliver | MessageAppend | MessageStore | MessageCopy | MessageExpunge
-  | MessageSend | QueueAttempt | QueueRetry | QueueRemove;
+  | MessageSend | QueueAttempt | QueueRetry | QueueRemove
+  | ReviewRuleAdd | ReviewRuleRemove | MessageHold | ReviewApprove | ReviewReject;
 
 export type CommandType = Command['type'];

@@ -15,6 +15,7 @@ import { applyMailboxCreate, applyMailboxDelete, applyMailboxRename, applyMailbo
 import { applyAppend, applyDeliver } from './apply-delivery.js';
 import { applyCopy, applyExpunge, applyStore } from './apply-message.js';
 import { applyQueueAttempt, applyQueueRemove, applyQueueRetry } from './apply-queue.js';
+import { applyApprove, applyHold, applyReject, applyReviewRuleAdd, applyReviewRuleRemove } from './apply-review.js';
 
 function route(ctx: ApplyContext, cmd: Command): Promise<ApplyResult> {
   switch (cmd.type) {
@@ -38,6 +39,11 @@ function route(ctx: ApplyContext, cmd: Command): Promise<ApplyResult> {
     case 'queue.attempt': return applyQueueAttempt(ctx, cmd);
     case 'queue.retry': return applyQueueRetry(ctx, cmd);
     case 'queue.remove': return applyQueueRemove(ctx, cmd);
+    case 'review.rule.add': return applyReviewRuleAdd(ctx, cmd);
+    case 'review.rule.remove': return applyReviewRuleRemove(ctx, cmd);
+    case 'message.hold': return applyHold(ctx, cmd);
+    case 'review.approve': return applyApprove(ctx, cmd);
+    case 'review.reject': return applyReject(ctx, cmd);
     default: {
       const unknown: { type?: unknown } = cmd;
       return Promise.resolve(ctx.fail('INVALID', `unknown command type ${JSON.stringify(unknown.type)}`));
@@ -66,6 +72,7 @@ export function sharesCommit(command: Command): boolean {
   switch (command.type) {
     case 'message.deliver': case 'message.append': case 'message.store': case 'message.copy': case 'message.expunge':
     case 'mailbox.subscribe': case 'message.send': case 'queue.attempt': case 'queue.retry': case 'queue.remove':
+    case 'message.hold': case 'review.approve': case 'review.reject':
       return true;
     default:
       return false;

@@ -6,7 +6,7 @@
  * Rows held here are never mutated in place: apply() builds new row objects and commits them.
  */
 import type {
-  AliasRow, BatchOp, DedupeRow, DomainRow, ExpungeFloorRow, ExpungedRow, GcRow, MailboxRow, MessageRow, MetaRow, QueueRow, UserRow,
+  AliasRow, BatchOp, DedupeRow, DomainRow, ExpungeFloorRow, ExpungedRow, GcRow, MailboxRow, MessageRow, MetaRow, QueueRow, UserRow, ReviewRuleRow, HeldRow,
 } from './index-rows.js';
 import { keys, parseKey } from './index-rows.js';
 import { limits } from '@tandem/config';
@@ -40,6 +40,10 @@ export class IndexMirror {
   private readonly expungeFloors = new Map<string, number>();
   /** queue id → the outbound queue's entry */
   readonly queue = new Map<string, QueueRow>();
+  /** rule name → review rule */
+  readonly rules = new Map<string, ReviewRuleRow>();
+  /** queue id → a message held for review */
+  readonly held = new Map<string, HeldRow>();
 
   /**
    * Deletes of expired dedupe keys, earliest first, at most limits.dedupePrunePerApplyMax per
@@ -89,6 +93,8 @@ export class IndexMirror {
       case 'expunged': this.applyExpunged(`${k.user}\u0000${k.mailboxId}`, k.modSeq, value as ExpungedRow | undefined); return;
       case 'expungefloor': setOrDelete(this.expungeFloors, `${k.user}\u0000${k.mailboxId}`, (value as ExpungeFloorRow | undefined)?.modSeq); return;
       case 'queue': setOrDelete(this.queue, k.queueId, value as QueueRow | undefined); return;
+      case 'rule': setOrDelete(this.rules, k.name, value as ReviewRuleRow | undefined); return;
+      case 'held': setOrDelete(this.held, k.queueId, value as HeldRow | undefined); return;
     }
   }
 

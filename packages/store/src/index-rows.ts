@@ -19,6 +19,9 @@
  *                                                        MODSEQ (absent: complete since the mailbox began)
  *   queue\0<queue id>                      QueueRow     a message waiting for remote recipients (apply-queue.ts);
  *                                                        its file is `<data>/mail/.queue/<row.file>`
+ *   rule\0<name>                           ReviewRuleRow  a review rule (apply-review.ts)
+ *   held\0<queue id>                       HeldRow      a message held for review; its file is
+ *                                                        `<data>/mail/.review/<row.file>`
  *
  * One row is this node's own bookkeeping, not replicated state, and is skipped wherever the state
  * is read (mirror, dumps, digests, snapshots; isLocalKey):
@@ -67,6 +70,30 @@ export interface QueueRecipientRow {
   reply?: string;
   lastAttemptMs?: number;
 }
+export interface ReviewRuleRow {
+  name: string;
+  from?: string;
+  to?: string;
+  direction: 'any' | 'inbound' | 'outbound' | 'internal';
+  reviewers: string[];
+  createdMs: number;
+}
+export interface HeldRow {
+  queueId: string;
+  rule: string;
+  mailFrom: string;
+  rcptTo: string[];
+  /** Local users it goes to when approved (aliases expanded when it arrived). */
+  users: string[];
+  /** Remote recipients, queued when approved. */
+  remote: string[];
+  /** "new/<seconds>.L<index>R<n>.tandem,S=<size>", relative to the review folder. */
+  file: string;
+  sizeBytes: number;
+  arrivalMs: number;
+  /** The dedupe key of the transaction, so a retry while held is still answered 250 and stores nothing. */
+  dedupeKey: string;
+}
 export interface QueueRow {
   queueId: string;
   /** The envelope sender ("" for the null reverse-path of a bounce, RFC 5321 §4.5.5). */
@@ -104,6 +131,8 @@ export const keys = {
   expunged: (user: string, mailboxId: string, modSeq: number) => `expunged${SEP}${user}${SEP}${mailboxId}${SEP}${String(modSeq).padStart(20, '0')}`,
   expungeFloor: (user: string, mailboxId: string) => `expungefloor${SEP}${user}${SEP}${mailboxId}`,
   queue: (queueId: string) => `queue${SEP}${queueId}`,
+  rule: (name: string) => `rule${SEP}${name}`,
+  held: (queueId: string) => `held${SEP}${queueId}`,
 } as const;
 
 export type ParsedKey =
@@ -118,7 +147,9 @@ export type ParsedKey =
   | { kind: 'gc'; key: string }
   | { kind: 'expunged'; user: string; mailboxId: string; modSeq: number }
   | { kind: 'expungefloor'; user: string; mailboxId: string }
-  | { kind: 'queue'; queueId: string };
+  | { kind: 'queue'; queueId: string }
+  | { kind: 'rule'; name: string }
+  | { kind: 'held'; queueId: string };
 
 /** The inverse of `keys`; throws on a key this schema does not know (a corrupt or foreign index). */
 export function parseKey(key: string): ParsedKey {
@@ -139,6 +170,8 @@ export function parseKey(key: string): ParsedKey {
     case 'expunged': checkArity(parts, 4, key); return { kind, user: a!, mailboxId: b!, modSeq: Number(c) };
     case 'expungefloor': checkArity(parts, 3, key); return { kind, user: a!, mailboxId: b! };
     case 'queue': checkArity(parts, 2, key); return { kind, queueId: a! };
+    case 'rule': checkArity(parts, 2, key); return { kind, name: a! };
+    case 'held': checkArity(parts, 2, key); return { kind, queueId: a! };
     default: throw new Error(`unknown index key ${JSON.stringify(key)}`);
   }
 }

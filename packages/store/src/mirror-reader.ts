@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { limits } from '@tandem/config';
 import type { DeliverValue } from './apply-result.js';
-import type { MailboxRecord, MessageRecord, QueueEntry, StoreEvents, StoreReader, UserRecord } from './store-reader.js';
+import type { HeldMessage, MailboxRecord, MessageRecord, QueueEntry, ReviewRule, StoreEvents, StoreReader, UserRecord } from './store-reader.js';
 import type { MailboxRow } from './index-rows.js';
 import type { IndexMirror } from './index-mirror.js';
 import type { StorePaths } from './store-paths.js';
@@ -122,7 +122,7 @@ export abstract class MirrorReader implements StoreReader {
   }
 
   listQueue(): QueueEntry[] {
-    return [...this.mirror.queue.values()].sort((a, b) => a.arrivalMs - b.arrivalMs || (a.queueId < b.queueId ? -1 : a.queueId > b.queueId ? 1 : 0));
+    return [...this.mirror.queue.values()].sort(byArrival);
   }
 
   getQueueEntry(queueId: string): QueueEntry | undefined {
@@ -133,6 +133,24 @@ export abstract class MirrorReader implements StoreReader {
     const row = this.mirror.queue.get(queueId);
     if (!row) throw new QueuedMessageNotFoundError(queueId);
     return readFile(join(this.paths.queueDir, row.file));
+  }
+
+  listReviewRules(): ReviewRule[] {
+    return [...this.mirror.rules.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  listHeld(): HeldMessage[] {
+    return [...this.mirror.held.values()].sort(byArrival);
+  }
+
+  getHeld(queueId: string): HeldMessage | undefined {
+    return this.mirror.held.get(queueId);
+  }
+
+  async readHeld(queueId: string): Promise<Buffer> {
+    const row = this.mirror.held.get(queueId);
+    if (!row) throw new QueuedMessageNotFoundError(queueId);
+    return readFile(join(this.paths.reviewDir, row.file));
   }
 
   findDelivery(dedupeKey: string): DeliverValue | undefined {
@@ -195,4 +213,9 @@ function messageRecord(mailbox: MailboxRow, uid: number, row: { modSeq: number; 
 
 function tryCanonical(address: string): string | undefined {
   try { return canonicalAddress(address); } catch { return undefined; }
+}
+
+/** Oldest first; the queue id breaks ties (same millisecond), so every node lists the same order. */
+function byArrival(a: { arrivalMs: number; queueId: string }, b: { arrivalMs: number; queueId: string }): number {
+  return a.arrivalMs - b.arrivalMs || (a.queueId < b.queueId ? -1 : a.queueId > b.queueId ? 1 : 0);
 }

@@ -10,8 +10,8 @@
  *    one pass over the index at open finds the files of every such entry;
  *  - a file a later entry expunged, or a mailbox a later entry deleted, has no row any more and is
  *    not recreated; a mailbox renamed later is found under its new folder;
- *  - the outbound queue's files (message.send, apply-queue.ts) are named the same way, in the
- *    queue's folder;
+ *  - the outbound queue's files (message.send, apply-queue.ts) and held messages' (message.hold,
+ *    apply-review.ts) are named the same way, in their folders;
  *  - only deliveries, sends and APPENDs carry bytes. A COPY's names are links to existing files, made
  *    durable by the COPY itself before it was acknowledged (file-plan.ts): nothing to redo.
  * Rewriting goes through tmp/ and a rename, so a reader never sees a partial file, and is
@@ -54,6 +54,7 @@ export class RedoPlan {
       }
     }
     for (const row of mirror.queue.values()) collect(row.file, join(paths.queueDir, row.file), row.sizeBytes);
+    for (const row of mirror.held.values()) collect(row.file, join(paths.reviewDir, row.file), row.sizeBytes);
     return new RedoPlan(appliedIndex, refs);
   }
 
@@ -68,7 +69,7 @@ export class RedoPlan {
     const refs = this.refs.get(index);
     if (!refs) return;
     this.refs.delete(index);
-    if (command.type !== 'message.deliver' && command.type !== 'message.append' && command.type !== 'message.send') return;
+    if (command.type !== 'message.deliver' && command.type !== 'message.append' && command.type !== 'message.send' && command.type !== 'message.hold') return;
     const bytes = command.message;
     for (const ref of refs) {
       if (!(bytes instanceof Uint8Array) || ref.sizeBytes !== bytes.length) {

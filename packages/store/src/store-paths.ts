@@ -7,9 +7,10 @@
  *   <data>/mail/<domain>/<localpart>/{cur,new,tmp}          INBOX (the Maildir++ root)
  *   <data>/mail/<domain>/<localpart>/.<Folder>/{cur,new,tmp,maildirfolder}
  *   <data>/mail/.queue/{new,tmp}                            the outbound queue's message files (apply-queue.ts)
+ *   <data>/mail/.review/{new,tmp}                           messages held for review (apply-review.ts)
  *   <data>/index/                                           LevelDB
  *
- * ".queue" can never be a domain (a domain label never starts with a dot), so it cannot meet a
+ * ".queue" and ".review" can never be a domain (a domain label never starts with a dot), so it cannot meet a
  * user's tree.
  */
 import { join, relative, resolve, sep } from 'node:path';
@@ -17,6 +18,8 @@ import { parseLocalAddress } from './address.js';
 
 /** The outbound queue's folder, relative to the mail root. */
 export const queueFolder = '.queue';
+/** The folder of messages held for review, relative to the mail root. */
+export const reviewFolder = '.review';
 
 export class StorePaths {
   /** The data directory itself (absolute); other components may keep their own files in it too. */
@@ -42,6 +45,9 @@ export class StorePaths {
 
   /** The outbound queue's folder: message files in new/, written through tmp/ like a mailbox's. */
   get queueDir(): string { return join(this.mailRoot, queueFolder); }
+
+  /** Messages held for review, in new/ (tmp/ while written). */
+  get reviewDir(): string { return join(this.mailRoot, reviewFolder); }
 
   /** The folder directory of a mailbox ("" = INBOX = the user's root). */
   folderDir(user: string, folder: string): string {

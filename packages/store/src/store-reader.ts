@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Address } from './command.js';
 import type { DeliverValue } from './apply-result.js';
-import type { QueueRow as QueueEntry } from './index-rows.js';
+import type { HeldRow as HeldMessage, QueueRow as QueueEntry, ReviewRuleRow as ReviewRule } from './index-rows.js';
 
 /** One message in a mailbox, as the index holds it. Flags live here, never in file names. */
 export interface MessageRecord {
@@ -35,6 +35,8 @@ export interface UserRecord {
 
 /** A message in the outbound queue (apply-queue.ts), as the index holds it. */
 export type { QueueRow as QueueEntry, QueueRecipientRow as QueueRecipient } from './index-rows.js';
+/** A review rule and a message held by one (apply-review.ts), as the index holds them. */
+export type { ReviewRuleRow as ReviewRule, HeldRow as HeldMessage } from './index-rows.js';
 
 export interface StoreEvents { change: [StoreChange]; directory: [] }
 
@@ -73,6 +75,13 @@ export interface StoreReader {
   getQueueEntry(queueId: string): QueueEntry | undefined;
   /** The queued message's bytes; throws QueuedMessageNotFoundError when the entry is gone. */
   readQueued(queueId: string): Promise<Buffer>;
+  /** Review rules by name. */
+  listReviewRules(): ReviewRule[];
+  /** Messages held for review, oldest first. */
+  listHeld(): HeldMessage[];
+  getHeld(queueId: string): HeldMessage | undefined;
+  /** A held message's bytes; throws QueuedMessageNotFoundError when it is no longer held. */
+  readHeld(queueId: string): Promise<Buffer>;
   /** Sum of the sizes of all of the user's messages (RFC 9208 STORAGE). */
   usageBytes(user: Address): number;
   /**
