@@ -7,6 +7,7 @@ import { parseByteSize } from './byte-size.js';
 import { registerClusterCommands } from './cluster-commands.js';
 import { registerBackupCommands } from './backup-commands.js';
 import { registerQueueCommands } from './queue-commands.js';
+import { registerReviewCommands } from './review-commands.js';
 
 /**
  * `tandem`: the admin CLI. Each subcommand is one admin API operation; `--json` prints the raw
@@ -130,6 +131,7 @@ export function buildProgram(): Command {
       print(cmd, certificate, () => `reloaded: ${certificate.subject}, valid to ${certificate.validTo}, SHA-256 ${certificate.fingerprint256}\n`);
     });
   registerQueueCommands(program, { target, print });
+  registerReviewCommands(program, { target, print });
   registerBackupCommands(program, { target, print });
   registerClusterCommands(program, { target, print });
   return program;

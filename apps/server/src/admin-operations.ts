@@ -1,7 +1,8 @@
 import {
   canonicalAddress, hashPassword, NotLeaderError, parseAliasSource, parseDomain, parseLocalAddress,
-  type ApplyValue, type Command, type CommandLog, type StoreErrorCode, type StoreReader,
+  type ApplyResult, type ApplyValue, type Command, type CommandLog, type DeliverValue, type ReviewDirection, type StoreErrorCode, type StoreReader,
 } from '@tandem/store';
+import { approveHeld, heldSubject, rejectHeld } from '@tandem/smtp';
 import { limits } from '@tandem/config';
 import { AdminRequestError } from './admin-errors.js';
 import { TlsMaterialError } from './tls-material.js';
@@ -32,6 +33,8 @@ export interface AdminOperationsDeps {
   dataDir?: string | undefined;
   /** Reads the TLS certificate and key again (tandem-daemon.ts); absent on a witness. */
   reloadTls?: (() => unknown) | undefined;
+  /** This server's name: reports to senders whose held mail a reviewer refused come from it. */
+  hostname?: string | undefined;
   /** More operations (the cluster's), by name. */
   extra?: Record<string, AdminHandler>;
 }
@@ -86,6 +89,21 @@ export class AdminOperations {
       'alias.add': (args) => this.addAlias(args),
       'alias.remove': async (args) => this.propose({ type: 'alias.remove', ...this.aliasArgs(args) }),
       'queue.list': async () => this.listQueue(),
+      'review.rule.list': async () => this.reader.listReviewRules(),
+      'review.rule.add': async (args) => this.proposeForValue({
+        type: 'review.rule.add', name: this.text(args, 'name'), direction: (this.optionalText(args, 'direction') ?? 'any') as ReviewDirection,
+        reviewers: this.textList(args, 'reviewers'),
+        ...(this.optionalText(args, 'from') !== undefined ? { from: this.text(args, 'from') } : {}),
+        ...(this.optionalText(args, 'to') !== undefined ? { to: this.text(args, 'to') } : {}),
+      }),
+      'review.rule.remove': async (args) => this.proposeForValue({ type: 'review.rule.remove', name: this.text(args, 'name') }),
+      'review.list': async () => this.listHeld(),
+      'review.show': async (args) => this.showHeld(this.text(args, 'queueId')),
+      'review.approve': async (args) => this.decided(await approveHeld(this.text(args, 'queueId'), this.text(args, 'reviewer'), this.reviewDeps())),
+      'review.reject': async (args) => {
+        const { result, senderTold } = await rejectHeld(this.text(args, 'queueId'), this.text(args, 'reviewer'), this.optionalText(args, 'reason') ?? 'no reason given', this.reviewDeps());
+        return { ...(this.decided(result) as object), senderTold };
+      },
       'queue.retry': async (args) => {
         const queueId = args.queueId === undefined || args.queueId === null ? undefined : this.text(args, 'queueId');
         return this.proposeForValue({ type: 'queue.retry', ...(queueId === undefined ? {} : { queueId }) });
@@ -175,6 +193,47 @@ export class AdminOperations {
       if (err instanceof NotLeaderError) throw new AdminRequestError(503, 'NOT_LEADER', `${err.message}; try again there`);
       throw err;
     }
+  }
+
+  private optionalText(args: AdminArgs, key: string): string | undefined {
+    return args[key] === undefined || args[key] === null ? undefined : this.text(args, key);
+  }
+
+  private textList(args: AdminArgs, key: string): string[] {
+    const value = args[key] ?? [];
+    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new AdminRequestError(400, 'INVALID', `${key} must be a list of strings`);
+    return value as string[];
+  }
+
+  private reviewDeps(): { reader: StoreReader; commandLog: CommandLog; nowMs: () => number; hostname: string } {
+    return { reader: this.reader, commandLog: this.deps.commandLog!, nowMs: this.deps.nowMs, hostname: this.deps.hostname ?? 'localhost' };
+  }
+
+  /** A decision's outcome as the admin API answers it (a refusal becomes its HTTP error). */
+  private decided(result: ApplyResult): unknown {
+    if (!result.ok) throw new AdminRequestError(httpStatusFor[result.error], result.error, result.message);
+    const value = result.value as DeliverValue | null;
+    return { index: result.index, delivered: value?.deliveries.length ?? 0, queued: value?.queued ?? [] };
+  }
+
+  /** `tandem review list`: held messages, oldest first, with their Subject. */
+  private async listHeld(): Promise<unknown> {
+    const held = this.reader.listHeld();
+    const shown = held.slice(0, limits.outboundQueueListMax);
+    return {
+      count: held.length,
+      entries: await Promise.all(shown.map(async (h) => ({
+        queueId: h.queueId, rule: h.rule, from: h.mailFrom, to: h.rcptTo, sizeBytes: h.sizeBytes, arrivalMs: h.arrivalMs,
+        subject: await heldSubject(this.reader, h.queueId).catch(() => ''),
+      }))),
+    };
+  }
+
+  /** `tandem review show ID`: the held message whole (base64: it may be 8-bit or binary). */
+  private async showHeld(queueId: string): Promise<unknown> {
+    const held = this.reader.getHeld(queueId);
+    if (!held) throw new AdminRequestError(404, 'NOTFOUND', `no held message ${queueId}`);
+    return { queueId, rule: held.rule, from: held.mailFrom, to: held.rcptTo, message: (await this.reader.readHeld(queueId)).toString('base64') };
   }
 
   /** `tandem queue list`: the outbound queue, oldest first, at most limits.outboundQueueListMax entries (the count is whole). */

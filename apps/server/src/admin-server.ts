@@ -91,7 +91,7 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 
 async function handle(req: IncomingMessage, res: ServerResponse, options: AdminServerOptions): Promise<void> {
   try {
-    const match = /^\/v1\/([a-z]+(?:\.[a-z]+)?)$/.exec(req.url ?? '');
+    const match = /^\/v1\/([a-z]+(?:\.[a-z]+){0,2})$/.exec(req.url ?? '');
     if (req.method !== 'POST' || !match?.[1]) throw new AdminRequestError(404, 'NOT_FOUND', 'use POST /v1/<operation>');
     if (!tokenMatches(req.headers.authorization, options.token)) {
       throw new AdminRequestError(401, 'UNAUTHORIZED', 'missing or wrong admin token (it is in admin.token in the data dir)');

@@ -136,7 +136,7 @@ export class TandemDaemon {
       closers.push(() => services.stop());
       metrics.setSource({
         member: () => undefined, smtpDeliveriesInFlight: () => services.deliveriesInFlight, imapSessions: () => services.imapSessions,
-        outboundQueued: () => store.listQueue().length,
+        outboundQueued: () => store.listQueue().length, reviewHeld: () => store.listHeld().length,
       });
       const reloadTls = tlsReloader(services);
       await startAdminAndMetrics(config, logger, closers, metrics, undefined, store, commandLog, reloadTls, () => ({
@@ -234,7 +234,7 @@ function memberMetricsSource(member: ClusterMember, services: MailServices | und
     },
     smtpDeliveriesInFlight: () => services?.deliveriesInFlight ?? 0,
     imapSessions: () => services?.imapSessions ?? 0,
-    ...(store ? { outboundQueued: () => store.listQueue().length } : {}),
+    ...(store ? { outboundQueued: () => store.listQueue().length, reviewHeld: () => store.listHeld().length } : {}),
   };
 }
 
@@ -269,7 +269,7 @@ async function startAdminAndMetrics(
 ): Promise<void> {
   const statusToken = config.cluster ? memberStatusToken(readClusterSecret(config.cluster.secretFile)) : '';
   const operations = new AdminOperations({
-    reader: store, commandLog, nowMs: Date.now, status, reloadTls, dataDir: config.dataDir,
+    reader: store, commandLog, nowMs: Date.now, status, reloadTls, dataDir: config.dataDir, hostname: config.hostname,
     backup: store ? () => backupStream(store, logger, metrics) : undefined,
     extra: member && config.cluster ? clusterAdminHandlers({
       member, store, cluster: config.cluster, metricsPort: config.metrics?.port, statusToken, dataDir: config.dataDir,

@@ -1,4 +1,5 @@
-import type { CommandLog, DeliverValue, MessageDeliver, MessageSend, StoreReader } from '@tandem/store';
+import type { CommandLog, DeliverValue, MessageDeliver, MessageHold, MessageSend, StoreReader } from '@tandem/store';
+import { matchingRule } from '@tandem/review';
 import type { RecipientRoute } from './recipient-policy.js';
 import { dedupeKey } from './dedupe-key.js';
 import { newQueueId } from './queue-id.js';
@@ -27,11 +28,15 @@ export interface DeliveryDeps {
   nowMs(): number;
   /** recipient-policy.ts's routeRecipient for this session. */
   routeRecipient(address: string): RecipientRoute;
+  /** The session's AUTH user: with the recipients, how the message travels for review rules. */
+  authenticatedUser: string | undefined;
 }
 
 export interface DeliveryOutcome {
   queueId: string;
   duplicate: boolean;
+  /** The review rule that held it (delivered once a reviewer approves). */
+  held?: string;
   /** RCPT addresses accepted earlier that reach nobody any more (removed since); they got nothing. */
   vanished: string[];
 }
@@ -56,12 +61,16 @@ export async function deliverMessage(request: DeliveryRequest, deps: DeliveryDep
     recipients: users.map((user) => ({ user, mailbox: 'INBOX' })),
     message: Buffer.concat([trace, request.raw], trace.length + request.raw.length),
   };
-  // Remote recipients too: one message.send, so the 250 covers the local copies and the queue entry.
-  const command: MessageDeliver | MessageSend = remote.length === 0 ? deliver : { ...deliver, type: 'message.send', remote };
+  // A review rule holds it whole (packages/review); otherwise remote recipients make it one
+  // message.send, so the 250 covers the local copies and the queue entry alike.
+  const direction = deps.authenticatedUser === undefined ? 'inbound' : remote.length > 0 ? 'outbound' : 'internal';
+  const rule = matchingRule(deps.reader.listReviewRules(), { mailFrom: request.mailFrom, rcptTo: request.rcptTo, direction });
+  const command: MessageDeliver | MessageSend | MessageHold = rule ? { ...deliver, type: 'message.hold', remote, rule: rule.name }
+    : remote.length === 0 ? deliver : { ...deliver, type: 'message.send', remote };
   const result = await deps.commandLog.propose(command);
   if (!result.ok) throw new DeliveryRefusedError(result.error, result.message);
   const value = result.value as DeliverValue;
-  return { queueId: value.queueId, duplicate: value.duplicate, vanished };
+  return { queueId: value.queueId, duplicate: value.duplicate, vanished, ...(value.held !== undefined ? { held: value.held } : {}) };
 }
 
 /**

@@ -20,3 +20,6 @@ export { OutboundQueue } from './outbound/outbound-queue.js';
 export type { OutboundQueueOptions, OutboundLogger } from './outbound/outbound-queue.js';
 export { dnsLookup } from './outbound/mx-route.js';
 export type { DnsLookup } from './outbound/mx-route.js';
+export { approveHeld, rejectHeld } from './review-decision.js';
+export type { RejectOutcome, ReviewDecisionDeps } from './review-decision.js';
+export { heldSubject } from './notify-reviewers.js';

@@ -10,6 +10,7 @@ import { deliverMessage, type DeliveryOutcome, type DeliveryRequest } from './de
 import type { IntakeLogger } from './intake-logger.js';
 import { messageIdOf } from './message-id.js';
 import { routeRecipient, type RecipientContext } from './recipient-policy.js';
+import { notifyReviewers } from './notify-reviewers.js';
 
 /** The session facts a decision depends on. */
 export interface IntakeSession {
@@ -65,10 +66,17 @@ export function localIntakeBackend(deps: LocalBackendDeps): IntakeBackend {
     },
     deliver: async (request, session) => {
       const outcome = await deliverMessage(request, {
-        reader, commandLog, nowMs,
+        reader, commandLog, nowMs, authenticatedUser: session.authenticatedUser,
         routeRecipient: (a) => routeRecipient(a, context(session)),
       });
       logAccepted(logger, request, session, outcome);
+      // The held message is durable; its reviewers hear of it before the 250 goes out, and a
+      // notice that cannot be stored is logged (the message is still in `tandem review list`).
+      if (outcome.held !== undefined && !outcome.duplicate) {
+        await notifyReviewers(outcome.queueId, { reader, commandLog, nowMs, hostname: request.trace.hostname }).catch((err: unknown) => {
+          logger.warn({ queueId: outcome.queueId, err: (err as Error).message }, 'review: the reviewers could not be told of a held message');
+        });
+      }
       return outcome;
     },
   };
@@ -85,6 +93,6 @@ function logAccepted(logger: IntakeLogger, request: DeliveryRequest, session: In
     queueId: outcome.queueId, session: session.id, client: request.trace.remoteAddress, helo: request.trace.heloName || undefined,
     ...(session.authenticatedUser === undefined ? {} : { user: session.authenticatedUser }),
     from: request.mailFrom, to: request.rcptTo, sizeBytes: request.raw.length, messageId: messageIdOf(request.raw),
-    ...(outcome.duplicate ? { duplicate: true } : {}),
+    ...(outcome.duplicate ? { duplicate: true } : {}), ...(outcome.held !== undefined ? { held: outcome.held } : {}),
   }, 'message accepted');
 }

@@ -9,6 +9,12 @@ import { limits } from '@tandem/config';
 // A field name at the start of a line, then its value with any folded lines (RFC 5322 §2.2.3).
 const messageIdField = /(?:^|\n)message-id[ \t]*:((?:[^\n]*)(?:\n[ \t][^\n]*)*)/i;
 
+/** The header section of a message (bounded by limits.mailLogHeaderScanBytesMax), with its end of line. */
+export function headerSection(raw: Uint8Array): Buffer {
+  const bytes = Buffer.from(raw.buffer, raw.byteOffset, Math.min(raw.byteLength, limits.mailLogHeaderScanBytesMax));
+  return bytes.subarray(0, headerEnd(bytes));
+}
+
 export function messageIdOf(raw: Uint8Array): string | undefined {
   const bytes = Buffer.from(raw.buffer, raw.byteOffset, Math.min(raw.byteLength, limits.mailLogHeaderScanBytesMax));
   const match = messageIdField.exec(bytes.toString('latin1', 0, headerEnd(bytes)));
