@@ -329,6 +329,14 @@ export const limits = {
   outboundDsnOriginalBytesMax: 256 * 1024,
   /** Outbound: a remote server's reply kept with a queued recipient (and shown by `tandem queue list`) is cut to this. */
   outboundReplyCharsMax: 1_000,
+  /** Archive: Subject, From and Message-ID are kept with each journal record (for search) up to this many characters. */
+  archiveHeaderCharsMax: 998,
+  /** Archive: records one archive.expire command may expire; the leader proposes again while more are due. */
+  archiveExpirePerCommandMax: 1_000,
+  /** Archive: how often the serving node checks for records past the retention. */
+  archiveExpireIntervalMs: 3600_000,
+  /** Archive: records one `tandem archive search` returns (the count of matches is whole). */
+  archiveSearchResultsMax: 1_000,
   /** Outbound: the queue's entries shown by `tandem queue list` (the count is always whole). */
   outboundQueueListMax: 1_000,
 } as const;

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { limits } from '@tandem/config';
 import type { MessageAppend, MessageDeliver, MessageSend } from './command.js';
 import { checkQueueable, enqueue } from './apply-queue.js';
+import { archivePath, journal } from './apply-archive.js';
 import type { ApplyResult, DeliverValue } from './apply-result.js';
 import type { ApplyContext } from './apply-context.js';
 import type { MailboxRow, MessageRow } from './index-rows.js';
@@ -41,14 +42,15 @@ export function messageTmpPath(folderDir: string, timestampSec: number, index: n
 
 /**
  * Plans the bytes to be written once (or taken from staging) and given every target's name, and
- * `queued`, the outbound queue's name for them, when there is one (apply-queue.ts).
+ * the `extra` names (absolute) outside mailboxes: the outbound queue's (apply-queue.ts), the
+ * archive journal's (apply-archive.ts). The tmp/ name is in the first target's folder, else in the
+ * queue's.
  */
-export function placeMessageFile(ctx: ApplyContext, bytes: Uint8Array, targets: readonly FileTarget[], queued?: string): void {
+export function placeMessageFile(ctx: ApplyContext, bytes: Uint8Array, targets: readonly FileTarget[], extra: readonly string[] = []): void {
   const first = targets[0];
   const tmpFolder = first ? ctx.paths.folderDir(first.user, first.mailbox.folder) : ctx.paths.queueDir;
   const source = ctx.files.addSource(messageTmpPath(tmpFolder, ctx.timestampSec, ctx.index), bytes, ctx.takeStagedFile);
-  const paths = targets.map((t) => join(ctx.paths.folderDir(t.user, t.mailbox.folder), t.subdir, t.name));
-  if (queued !== undefined) paths.push(join(ctx.paths.queueDir, queued));
+  const paths = [...targets.map((t) => join(ctx.paths.folderDir(t.user, t.mailbox.folder), t.subdir, t.name)), ...extra];
   for (const path of paths.slice(0, -1)) ctx.files.link(source, path);
   ctx.files.moveInto(source, paths[paths.length - 1]!);
 }
@@ -103,7 +105,13 @@ export async function applyDeliver(ctx: ApplyContext, cmd: MessageDeliver | Mess
 
   const files: FileTarget[] = targets.map((t, n) => ({ ...t, subdir: 'new', name: messageFileName(ctx, n, sizeBytes, 'new') }));
   const queued = remote ? `new/${messageFileName(ctx, files.length, sizeBytes, 'new')}` : undefined;
-  placeMessageFile(ctx, cmd.message, files, queued);
+  const archived = journal(ctx, {
+    queueId: cmd.queueId, mailFrom: cmd.envelope.mailFrom, rcptTo: cmd.envelope.rcptTo, bytes: cmd.message,
+    fileName: messageFileName(ctx, files.length + (queued ? 1 : 0), sizeBytes, 'new'),
+  });
+  placeMessageFile(ctx, cmd.message, files, [
+    ...(queued !== undefined ? [join(ctx.paths.queueDir, queued)] : []), ...(archived !== undefined ? [archivePath(ctx, archived)] : []),
+  ]);
   const value: DeliverValue = { queueId: cmd.queueId, duplicate: false, deliveries: [] };
   for (const f of files) {
     const uid = addMessage(ctx, f, { flags: [], sizeBytes, internalDateMs: ctx.timestampMs });

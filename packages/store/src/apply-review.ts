@@ -22,6 +22,7 @@ import { INBOX } from './mailbox-name.js';
 import { reviewFolder } from './store-paths.js';
 import { addMessage, messageFileName, validDedupeKey, type FileTarget } from './apply-delivery.js';
 import { checkQueueable } from './apply-queue.js';
+import { archivePath, journal } from './apply-archive.js';
 
 const directions: ReadonlySet<string> = new Set(['any', 'inbound', 'outbound', 'internal']);
 /** A rule's name is what an admin types and what the mail log shows: short, plain. */
@@ -67,7 +68,11 @@ export async function applyHold(ctx: ApplyContext, cmd: MessageHold): Promise<Ap
   if (remote && !remote.ok) return remote.failure;
   if (users.length === 0 && !remote) return ctx.fail('NOTFOUND', 'no recipient of this message exists');
   const file = `new/${messageFileName(ctx, 0, cmd.message.length, 'new')}`;
-  ctx.files.moveInto(ctx.files.addSource(join(ctx.paths.reviewDir, 'tmp', `${ctx.timestampSec}.L${ctx.index}.tandem`), cmd.message, ctx.takeStagedFile), join(ctx.paths.reviewDir, file));
+  const source = ctx.files.addSource(join(ctx.paths.reviewDir, 'tmp', `${ctx.timestampSec}.L${ctx.index}.tandem`), cmd.message, ctx.takeStagedFile);
+  // Journaled when it arrives, whatever the reviewer decides (apply-archive.ts).
+  const archived = journal(ctx, { queueId: cmd.queueId, mailFrom: cmd.envelope.mailFrom, rcptTo: cmd.envelope.rcptTo, bytes: cmd.message, fileName: messageFileName(ctx, 1, cmd.message.length, 'new') });
+  if (archived !== undefined) ctx.files.link(source, archivePath(ctx, archived));
+  ctx.files.moveInto(source, join(ctx.paths.reviewDir, file));
   const row: HeldRow = {
     queueId: cmd.queueId, rule: cmd.rule, mailFrom: cmd.envelope.mailFrom, rcptTo: cmd.envelope.rcptTo, users,
     remote: remote?.addresses ?? [], file, sizeBytes: cmd.message.length, arrivalMs: ctx.timestampMs, dedupeKey: cmd.dedupeKey,

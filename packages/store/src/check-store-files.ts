@@ -1,7 +1,8 @@
 /**
  * The store's central promise, checked from the outside (tests, `tandem` diagnostics, crash
  * checkers): every message row's file exists, and every file in a cur/ or new/ directory has a
- * row — the outbound queue's (`.queue/new/`) and held messages' (`.review/new/`) included. Run it on a store whose log has been replayed (after LocalCommandLog.open): before that, a
+ * row — the outbound queue's (`.queue/new/`), held messages' (`.review/new/`) and the archive
+ * journal's (`.archive/new/`) included. Run it on a store whose log has been replayed (after LocalCommandLog.open): before that, a
  * crash may have left files of a command that is about to be applied again.
  */
 import { readdir } from 'node:fs/promises';
@@ -32,6 +33,7 @@ export async function checkStoreFiles(store: MailStore): Promise<StoreFilesRepor
   const outOfMailboxes = [
     ...store.listQueue().map((e) => join(store.paths.queueDir, e.file)),
     ...store.listHeld().map((h) => join(store.paths.reviewDir, h.file)),
+    ...[...store.archiveRecords()].flatMap((r) => (r.file === null ? [] : [join(store.paths.archiveDir, r.file)])),
   ];
   for (const path of outOfMailboxes) {
     referenced.add(path);

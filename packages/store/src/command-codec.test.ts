@@ -55,6 +55,11 @@ const samples: Command[] = [
   },
   { type: 'review.approve', timestampMs: t, queueId: 'H1', reviewer: 'boss@x' },
   { type: 'review.reject', timestampMs: t, queueId: 'H1', reviewer: 'boss@x', reason: 'nope, ça non' },
+  { type: 'archive.configure', timestampMs: t, enabled: true, retentionDays: 3650 },
+  { type: 'archive.configure', timestampMs: t, enabled: false },
+  { type: 'archive.hold.add', timestampMs: t, name: 'case-42', custodian: '@x', reason: 'litigation' },
+  { type: 'archive.hold.remove', timestampMs: t, name: 'case-42' },
+  { type: 'archive.expire', timestampMs: t, beforeMs: t - 86_400_000 * 365 },
 ];
 
 function normalised(cmd: Command): unknown {

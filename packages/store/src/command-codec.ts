@@ -65,6 +65,10 @@ const schemas: Record<CommandType, { tag: number; fields: Schema }> = {
   },
   'review.approve': { tag: 25, fields: [['queueId', 's'], ['reviewer', 's']] },
   'review.reject': { tag: 26, fields: [['queueId', 's'], ['reviewer', 's'], ['reason', 's']] },
+  'archive.configure': { tag: 27, fields: [['enabled', 'B'], ['retentionDays', '?u']] },
+  'archive.hold.add': { tag: 28, fields: [['name', 's'], ['custodian', 's'], ['reason', 's']] },
+  'archive.hold.remove': { tag: 29, fields: [['name', 's']] },
+  'archive.expire': { tag: 30, fields: [['beforeMs', 'f']] },
 };
 
 const typeByTag = new Map<number, CommandType>(

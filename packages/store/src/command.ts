@@ -166,6 +166,14 @@ export interface ReviewApprove extends CommandBase { type: 'review.approve'; que
 /** A reviewer refuses a held message: it is removed (the proposer tells the sender why). */
 export interface ReviewReject extends CommandBase { type: 'review.reject'; queueId: string; reviewer: string; reason: string }
 
+/** `tandem archive enable | disable`: whether every message accepted from now on is journaled, and for how long it is kept. */
+export interface ArchiveConfigure extends CommandBase { type: 'archive.configure'; enabled: boolean; retentionDays?: number }
+/** A legal hold: journaled mail from or to the custodian (an address or "@domain") is never expired while it exists. */
+export interface ArchiveHoldAdd extends CommandBase { type: 'archive.hold.add'; name: string; custodian: string; reason: string }
+export interface ArchiveHoldRemove extends CommandBase { type: 'archive.hold.remove'; name: string }
+/** Retention: journal records older than `beforeMs` and under no hold lose their message (the record's hash stays in the chain). */
+export interface ArchiveExpire extends CommandBase { type: 'archive.expire'; beforeMs: number }
+
 export type Command =
   | DomainAdd | DomainRemove
   | UserAdd | UserRemove | UserPasswd | UserQuota
@@ -173,6 +181,7 @@ export type Command =
   | MailboxCreate | MailboxRename | MailboxDelete | MailboxSubscribe
   | MessageDeliver | MessageAppend | MessageStore | MessageCopy | MessageExpunge
   | MessageSend | QueueAttempt | QueueRetry | QueueRemove
-  | ReviewRuleAdd | ReviewRuleRemove | MessageHold | ReviewApprove | ReviewReject;
+  | ReviewRuleAdd | ReviewRuleRemove | MessageHold | ReviewApprove | ReviewReject
+  | ArchiveConfigure | ArchiveHoldAdd | ArchiveHoldRemove | ArchiveExpire;
 
 export type CommandType = Command['type'];

@@ -16,6 +16,7 @@ import { applyAppend, applyDeliver } from './apply-delivery.js';
 import { applyCopy, applyExpunge, applyStore } from './apply-message.js';
 import { applyQueueAttempt, applyQueueRemove, applyQueueRetry } from './apply-queue.js';
 import { applyApprove, applyHold, applyReject, applyReviewRuleAdd, applyReviewRuleRemove } from './apply-review.js';
+import { applyArchiveConfigure, applyArchiveExpire, applyArchiveHoldAdd, applyArchiveHoldRemove } from './apply-archive.js';
 
 function route(ctx: ApplyContext, cmd: Command): Promise<ApplyResult> {
   switch (cmd.type) {
@@ -44,6 +45,10 @@ function route(ctx: ApplyContext, cmd: Command): Promise<ApplyResult> {
     case 'message.hold': return applyHold(ctx, cmd);
     case 'review.approve': return applyApprove(ctx, cmd);
     case 'review.reject': return applyReject(ctx, cmd);
+    case 'archive.configure': return applyArchiveConfigure(ctx, cmd);
+    case 'archive.hold.add': return applyArchiveHoldAdd(ctx, cmd);
+    case 'archive.hold.remove': return applyArchiveHoldRemove(ctx, cmd);
+    case 'archive.expire': return applyArchiveExpire(ctx, cmd);
     default: {
       const unknown: { type?: unknown } = cmd;
       return Promise.resolve(ctx.fail('INVALID', `unknown command type ${JSON.stringify(unknown.type)}`));
@@ -72,7 +77,7 @@ export function sharesCommit(command: Command): boolean {
   switch (command.type) {
     case 'message.deliver': case 'message.append': case 'message.store': case 'message.copy': case 'message.expunge':
     case 'mailbox.subscribe': case 'message.send': case 'queue.attempt': case 'queue.retry': case 'queue.remove':
-    case 'message.hold': case 'review.approve': case 'review.reject':
+    case 'message.hold': case 'review.approve': case 'review.reject': case 'archive.expire':
       return true;
     default:
       return false;

@@ -6,7 +6,7 @@
  * Rows held here are never mutated in place: apply() builds new row objects and commits them.
  */
 import type {
-  AliasRow, BatchOp, DedupeRow, DomainRow, ExpungeFloorRow, ExpungedRow, GcRow, MailboxRow, MessageRow, MetaRow, QueueRow, UserRow, ReviewRuleRow, HeldRow,
+  AliasRow, BatchOp, DedupeRow, DomainRow, ExpungeFloorRow, ExpungedRow, GcRow, MailboxRow, MessageRow, MetaRow, QueueRow, UserRow, ReviewRuleRow, HeldRow, ArchiveConfigRow, ArchiveHeadRow, ArchiveRow, ArchiveHoldRow,
 } from './index-rows.js';
 import { keys, parseKey } from './index-rows.js';
 import { limits } from '@tandem/config';
@@ -44,6 +44,12 @@ export class IndexMirror {
   readonly rules = new Map<string, ReviewRuleRow>();
   /** queue id → a message held for review */
   readonly held = new Map<string, HeldRow>();
+  archiveConfig: ArchiveConfigRow | undefined;
+  archiveHead: ArchiveHeadRow | undefined;
+  /** seq → journal record, ascending (apply only ever adds at the end) */
+  readonly archive = new Map<number, ArchiveRow>();
+  /** hold name → legal hold */
+  readonly archiveHolds = new Map<string, ArchiveHoldRow>();
 
   /**
    * Deletes of expired dedupe keys, earliest first, at most limits.dedupePrunePerApplyMax per
@@ -95,6 +101,10 @@ export class IndexMirror {
       case 'queue': setOrDelete(this.queue, k.queueId, value as QueueRow | undefined); return;
       case 'rule': setOrDelete(this.rules, k.name, value as ReviewRuleRow | undefined); return;
       case 'held': setOrDelete(this.held, k.queueId, value as HeldRow | undefined); return;
+      case 'archcfg': this.archiveConfig = value as ArchiveConfigRow | undefined; return;
+      case 'archhead': this.archiveHead = value as ArchiveHeadRow | undefined; return;
+      case 'arch': setOrDelete(this.archive, k.seq, value as ArchiveRow | undefined); return;
+      case 'archhold': setOrDelete(this.archiveHolds, k.name, value as ArchiveHoldRow | undefined); return;
     }
   }
 

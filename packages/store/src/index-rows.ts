@@ -20,6 +20,10 @@
  *   queue\0<queue id>                      QueueRow     a message waiting for remote recipients (apply-queue.ts);
  *                                                        its file is `<data>/mail/.queue/<row.file>`
  *   rule\0<name>                           ReviewRuleRow  a review rule (apply-review.ts)
+ *   archcfg                                ArchiveConfigRow  whether mail is journaled, and the retention (apply-archive.ts)
+ *   archhead                               ArchiveHeadRow   the journal's last sequence number and hash
+ *   arch\0<seq, 20 digits>                 ArchiveRow   one journaled message; its file is `<data>/mail/.archive/<row.file>`
+ *   archhold\0<name>                       ArchiveHoldRow   a legal hold
  *   held\0<queue id>                       HeldRow      a message held for review; its file is
  *                                                        `<data>/mail/.review/<row.file>`
  *
@@ -94,6 +98,33 @@ export interface HeldRow {
   /** The dedupe key of the transaction, so a retry while held is still answered 250 and stores nothing. */
   dedupeKey: string;
 }
+export interface ArchiveConfigRow { enabled: boolean; retentionDays?: number; changedMs: number }
+export interface ArchiveHeadRow { seq: number; hash: string }
+/**
+ * One journaled message. `hash` chains it to the record before (apply-archive.ts); `file` is null
+ * once retention expired it (the record, and so the chain, stays).
+ */
+export interface ArchiveRow {
+  seq: number;
+  /** The log index of the command that accepted the message. */
+  index: number;
+  timestampMs: number;
+  queueId: string;
+  mailFrom: string;
+  rcptTo: string[];
+  sizeBytes: number;
+  /** sha256 of the message bytes (hex). */
+  sha256: string;
+  /** Raw header values (RFC 2047 words not decoded), cut to limits.archiveHeaderCharsMax. */
+  subject: string;
+  from: string;
+  messageId: string;
+  prevHash: string;
+  hash: string;
+  file: string | null;
+  expiredMs?: number;
+}
+export interface ArchiveHoldRow { name: string; custodian: string; reason: string; createdMs: number }
 export interface QueueRow {
   queueId: string;
   /** The envelope sender ("" for the null reverse-path of a bounce, RFC 5321 §4.5.5). */
@@ -133,6 +164,10 @@ export const keys = {
   queue: (queueId: string) => `queue${SEP}${queueId}`,
   rule: (name: string) => `rule${SEP}${name}`,
   held: (queueId: string) => `held${SEP}${queueId}`,
+  archiveConfig: 'archcfg',
+  archiveHead: 'archhead',
+  archive: (seq: number) => `arch${SEP}${String(seq).padStart(20, '0')}`,
+  archiveHold: (name: string) => `archhold${SEP}${name}`,
 } as const;
 
 export type ParsedKey =
@@ -149,7 +184,10 @@ export type ParsedKey =
   | { kind: 'expungefloor'; user: string; mailboxId: string }
   | { kind: 'queue'; queueId: string }
   | { kind: 'rule'; name: string }
-  | { kind: 'held'; queueId: string };
+  | { kind: 'held'; queueId: string }
+  | { kind: 'archcfg' } | { kind: 'archhead' }
+  | { kind: 'arch'; seq: number }
+  | { kind: 'archhold'; name: string };
 
 /** The inverse of `keys`; throws on a key this schema does not know (a corrupt or foreign index). */
 export function parseKey(key: string): ParsedKey {
@@ -172,6 +210,10 @@ export function parseKey(key: string): ParsedKey {
     case 'queue': checkArity(parts, 2, key); return { kind, queueId: a! };
     case 'rule': checkArity(parts, 2, key); return { kind, name: a! };
     case 'held': checkArity(parts, 2, key); return { kind, queueId: a! };
+    case 'archcfg': checkArity(parts, 1, key); return { kind };
+    case 'archhead': checkArity(parts, 1, key); return { kind };
+    case 'arch': checkArity(parts, 2, key); return { kind, seq: Number(a) };
+    case 'archhold': checkArity(parts, 2, key); return { kind, name: a! };
     default: throw new Error(`unknown index key ${JSON.stringify(key)}`);
   }
 }

@@ -8,14 +8,16 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { limits } from '@tandem/config';
 import type { DeliverValue } from './apply-result.js';
-import type { HeldMessage, MailboxRecord, MessageRecord, QueueEntry, ReviewRule, StoreEvents, StoreReader, UserRecord } from './store-reader.js';
+import type {
+  ArchiveConfig, ArchiveHold, ArchiveRecord, HeldMessage, MailboxRecord, MessageRecord, QueueEntry, ReviewRule, StoreEvents, StoreReader, UserRecord,
+} from './store-reader.js';
 import type { MailboxRow } from './index-rows.js';
 import type { IndexMirror } from './index-mirror.js';
 import type { StorePaths } from './store-paths.js';
 import { canonicalAddress, parseDomain } from './address.js';
 import { INBOX, hierarchyDelimiter, tryMailboxName } from './mailbox-name.js';
 import { expandUidSet } from './uid-set.js';
-import { MessageNotFoundError, QueuedMessageNotFoundError } from './store-errors.js';
+import { ArchivedMessageNotFoundError, MessageNotFoundError, QueuedMessageNotFoundError } from './store-errors.js';
 
 export abstract class MirrorReader implements StoreReader {
   abstract readonly events: EventEmitter<StoreEvents>;
@@ -151,6 +153,24 @@ export abstract class MirrorReader implements StoreReader {
     const row = this.mirror.held.get(queueId);
     if (!row) throw new QueuedMessageNotFoundError(queueId);
     return readFile(join(this.paths.reviewDir, row.file));
+  }
+
+  archiveConfig(): ArchiveConfig | undefined { return this.mirror.archiveConfig; }
+
+  archiveRecords(): IterableIterator<ArchiveRecord> { return this.mirror.archive.values(); }
+
+  getArchiveRecord(seq: number): ArchiveRecord | undefined { return this.mirror.archive.get(seq); }
+
+  archiveHead(): { seq: number; hash: string } | undefined { return this.mirror.archiveHead; }
+
+  listArchiveHolds(): ArchiveHold[] {
+    return [...this.mirror.archiveHolds.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async readArchived(seq: number): Promise<Buffer> {
+    const row = this.mirror.archive.get(seq);
+    if (!row || row.file === null) throw new ArchivedMessageNotFoundError(seq);
+    return readFile(join(this.paths.archiveDir, row.file));
   }
 
   findDelivery(dedupeKey: string): DeliverValue | undefined {

@@ -55,6 +55,7 @@ export class RedoPlan {
     }
     for (const row of mirror.queue.values()) collect(row.file, join(paths.queueDir, row.file), row.sizeBytes);
     for (const row of mirror.held.values()) collect(row.file, join(paths.reviewDir, row.file), row.sizeBytes);
+    for (const row of mirror.archive.values()) if (row.file !== null) collect(row.file, join(paths.archiveDir, row.file), row.sizeBytes);
     return new RedoPlan(appliedIndex, refs);
   }
 

@@ -47,6 +47,13 @@ export class QueuedMessageNotFoundError extends Error {
   }
 }
 
+export class ArchivedMessageNotFoundError extends Error {
+  override readonly name = 'ArchivedMessageNotFoundError';
+  constructor(readonly seq: number) {
+    super(`archive record ${seq} has no message (no such record, or retention expired it)`);
+  }
+}
+
 /** An earlier apply() failed part-way (I/O error): the store must be reopened, which re-applies. */
 export class StoreFailedError extends Error {
   override readonly name = 'StoreFailedError';

@@ -8,9 +8,10 @@
  *   <data>/mail/<domain>/<localpart>/.<Folder>/{cur,new,tmp,maildirfolder}
  *   <data>/mail/.queue/{new,tmp}                            the outbound queue's message files (apply-queue.ts)
  *   <data>/mail/.review/{new,tmp}                           messages held for review (apply-review.ts)
+ *   <data>/mail/.archive/new/                               the journal's messages (hard links, apply-archive.ts)
  *   <data>/index/                                           LevelDB
  *
- * ".queue" and ".review" can never be a domain (a domain label never starts with a dot), so it cannot meet a
+ * ".queue", ".review" and ".archive" can never be a domain (a domain label never starts with a dot), so it cannot meet a
  * user's tree.
  */
 import { join, relative, resolve, sep } from 'node:path';
@@ -20,6 +21,8 @@ import { parseLocalAddress } from './address.js';
 export const queueFolder = '.queue';
 /** The folder of messages held for review, relative to the mail root. */
 export const reviewFolder = '.review';
+/** The archive journal's folder, relative to the mail root. */
+export const archiveFolder = '.archive';
 
 export class StorePaths {
   /** The data directory itself (absolute); other components may keep their own files in it too. */
@@ -48,6 +51,9 @@ export class StorePaths {
 
   /** Messages held for review, in new/ (tmp/ while written). */
   get reviewDir(): string { return join(this.mailRoot, reviewFolder); }
+
+  /** The journal's messages, in new/. */
+  get archiveDir(): string { return join(this.mailRoot, archiveFolder); }
 
   /** The folder directory of a mailbox ("" = INBOX = the user's root). */
   folderDir(user: string, folder: string): string {

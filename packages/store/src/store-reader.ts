@@ -1,7 +1,10 @@
 import type { EventEmitter } from 'node:events';
 import type { Address } from './command.js';
 import type { DeliverValue } from './apply-result.js';
-import type { HeldRow as HeldMessage, QueueRow as QueueEntry, ReviewRuleRow as ReviewRule } from './index-rows.js';
+import type {
+  ArchiveConfigRow as ArchiveConfig, ArchiveHoldRow as ArchiveHold, ArchiveRow as ArchiveRecord,
+  HeldRow as HeldMessage, QueueRow as QueueEntry, ReviewRuleRow as ReviewRule,
+} from './index-rows.js';
 
 /** One message in a mailbox, as the index holds it. Flags live here, never in file names. */
 export interface MessageRecord {
@@ -35,6 +38,8 @@ export interface UserRecord {
 
 /** A message in the outbound queue (apply-queue.ts), as the index holds it. */
 export type { QueueRow as QueueEntry, QueueRecipientRow as QueueRecipient } from './index-rows.js';
+/** The archive journal (apply-archive.ts), as the index holds it. */
+export type { ArchiveRow as ArchiveRecord, ArchiveHoldRow as ArchiveHold, ArchiveConfigRow as ArchiveConfig } from './index-rows.js';
 /** A review rule and a message held by one (apply-review.ts), as the index holds them. */
 export type { ReviewRuleRow as ReviewRule, HeldRow as HeldMessage } from './index-rows.js';
 
@@ -82,6 +87,16 @@ export interface StoreReader {
   getHeld(queueId: string): HeldMessage | undefined;
   /** A held message's bytes; throws QueuedMessageNotFoundError when it is no longer held. */
   readHeld(queueId: string): Promise<Buffer>;
+  /** Whether the archive journals mail, and its retention; undefined until first configured. */
+  archiveConfig(): ArchiveConfig | undefined;
+  /** The journal's records, ascending by sequence number (expired ones included). */
+  archiveRecords(): IterableIterator<ArchiveRecord>;
+  getArchiveRecord(seq: number): ArchiveRecord | undefined;
+  /** The last record's sequence number and hash (the chain's head). */
+  archiveHead(): { seq: number; hash: string } | undefined;
+  listArchiveHolds(): ArchiveHold[];
+  /** A journaled message's bytes; throws ArchivedMessageNotFoundError when the record has none (expired, or no such record). */
+  readArchived(seq: number): Promise<Buffer>;
   /** Sum of the sizes of all of the user's messages (RFC 9208 STORAGE). */
   usageBytes(user: Address): number;
   /**

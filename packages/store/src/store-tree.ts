@@ -11,7 +11,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { forEachBounded } from './for-each-bounded.js';
-import { queueFolder, reviewFolder } from './store-paths.js';
+import { archiveFolder, queueFolder, reviewFolder } from './store-paths.js';
 
 export interface TreeEntry {
   /** Relative to the mail root, "/"-separated. */
@@ -27,7 +27,7 @@ export interface TreeEntry {
 export function isTransientPath(path: string): boolean {
   const parts = path.split('/');
   if (parts[0] === '.staging') return true;
-  if (parts[0] === queueFolder || parts[0] === reviewFolder) return parts[1] === 'tmp' && parts.length > 2; // .queue/tmp/…, .review/tmp/…
+  if (parts[0] === queueFolder || parts[0] === reviewFolder || parts[0] === archiveFolder) return parts[1] === 'tmp' && parts.length > 2; // .queue/tmp/…
   // <domain>/<local>/tmp/… (INBOX) and <domain>/<local>/.<Folder>/tmp/… (a sub-folder)
   if (parts.length > 3 && parts[2] === 'tmp') return true;
   return parts.length > 4 && parts[2]!.startsWith('.') && parts[3] === 'tmp';
