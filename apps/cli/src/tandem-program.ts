@@ -8,6 +8,7 @@ import { registerClusterCommands } from './cluster-commands.js';
 import { registerBackupCommands } from './backup-commands.js';
 import { registerQueueCommands } from './queue-commands.js';
 import { registerReviewCommands } from './review-commands.js';
+import { registerArchiveCommands } from './archive-commands.js';
 
 /**
  * `tandem`: the admin CLI. Each subcommand is one admin API operation; `--json` prints the raw
@@ -132,6 +133,7 @@ export function buildProgram(): Command {
     });
   registerQueueCommands(program, { target, print });
   registerReviewCommands(program, { target, print });
+  registerArchiveCommands(program, { target, print });
   registerBackupCommands(program, { target, print });
   registerClusterCommands(program, { target, print });
   return program;

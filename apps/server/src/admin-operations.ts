@@ -3,6 +3,7 @@ import {
   type ApplyResult, type ApplyValue, type Command, type CommandLog, type DeliverValue, type ReviewDirection, type StoreErrorCode, type StoreReader,
 } from '@tandem/store';
 import { approveHeld, heldSubject, rejectHeld } from '@tandem/smtp';
+import { archiveAdminHandlers } from './archive-admin.js';
 import { limits } from '@tandem/config';
 import { AdminRequestError } from './admin-errors.js';
 import { TlsMaterialError } from './tls-material.js';
@@ -89,6 +90,10 @@ export class AdminOperations {
       'alias.add': (args) => this.addAlias(args),
       'alias.remove': async (args) => this.propose({ type: 'alias.remove', ...this.aliasArgs(args) }),
       'queue.list': async () => this.listQueue(),
+      ...archiveAdminHandlers({
+        reader: this.reader, dataDir: this.deps.dataDir, nowMs: this.deps.nowMs,
+        propose: (command) => this.proposeForValue(command as unknown as DistributiveOmit<Command, 'timestampMs'>),
+      }),
       'review.rule.list': async () => this.reader.listReviewRules(),
       'review.rule.add': async (args) => this.proposeForValue({
         type: 'review.rule.add', name: this.text(args, 'name'), direction: (this.optionalText(args, 'direction') ?? 'any') as ReviewDirection,

@@ -6,6 +6,7 @@ import { OutboundQueue, SmtpIntakeThread, type ListenerKind, type LogLevel } fro
 import type { CommandLog, MailStore } from '@tandem/store';
 import type { DaemonMetrics } from './daemon-metrics.js';
 import { MeteredCommandLog } from './metered-command-log.js';
+import { ArchiveRetention } from './archive-retention.js';
 
 /**
  * The client-facing listeners of a data node: SMTP intake (MX, submission, submissions) and IMAP
@@ -35,6 +36,7 @@ export class MailServices {
   private readonly smtp: SmtpIntakeThread;
   private imap: ImapServer | undefined;
   private outbound: OutboundQueue | undefined;
+  private retention: ArchiveRetention | undefined;
   private readonly smtpLog: MeteredCommandLog;
   private readonly imapLog: MeteredCommandLog;
   /** What the listeners present; replaced by updateTls() (a renewed certificate). */
@@ -108,6 +110,8 @@ export class MailServices {
       });
       this.outbound.start();
     }
+    this.retention = new ArchiveRetention({ reader: store, commandLog: this.smtpLog, nowMs: Date.now, logger: logger.child({ component: 'archive' }) });
+    this.retention.start();
     return this.addresses()!;
   }
 
@@ -127,9 +131,11 @@ export class MailServices {
   async close(): Promise<void> {
     const imap = this.imap;
     const outbound = this.outbound;
+    const retention = this.retention;
     this.imap = undefined;
     this.outbound = undefined;
-    await Promise.all([this.smtp.close(), imap?.close(), outbound?.stop()]);
+    this.retention = undefined;
+    await Promise.all([this.smtp.close(), imap?.close(), outbound?.stop(), retention?.stop()]);
   }
 
   /** close(), then ends the SMTP sessions' thread: the daemon is stopping. */

@@ -19,17 +19,26 @@ export interface MaildirExport extends ExportSummary {
 
 /** `maildir-20261130T011500Z`, then `-2`, `-3`… if two exports start in the same second. */
 export async function exportUnderDataDir(reader: StoreReader, dataDir: string, users: readonly string[] | undefined, nowMs: number): Promise<MaildirExport> {
+  const path = await newExportName(dataDir, 'maildir', '', nowMs, (p) => mkdir(p, { mode: 0o700 }));
+  return { path, ...await exportMaildir(reader, path, users) };
+}
+
+/**
+ * A new name `<data>/exports/<prefix>-<UTC time><suffix>`, made by `create` (which must fail with
+ * EEXIST when the name is taken: mkdir, or open with 'wx'); `-2`, `-3`… when two exports start in
+ * the same second.
+ */
+export async function newExportName(dataDir: string, prefix: string, suffix: string, nowMs: number, create: (path: string) => Promise<unknown>): Promise<string> {
   const parent = join(dataDir, 'exports');
   await mkdir(parent, { recursive: true, mode: 0o700 });
   const stamp = dataDirStamp(nowMs);
   for (let n = 1; ; n++) {
-    const path = join(parent, `maildir-${stamp}${n === 1 ? '' : `-${n}`}`);
+    const path = join(parent, `${prefix}-${stamp}${n === 1 ? '' : `-${n}`}${suffix}`);
     try {
-      await mkdir(path, { mode: 0o700 });
+      await create(path);
+      return path;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    return { path, ...await exportMaildir(reader, path, users) };
   }
 }

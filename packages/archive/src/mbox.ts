@@ -5,8 +5,6 @@
  * (mboxrd, so reading reverses it exactly); line ends are LF, as mbox readers expect; each message
  * ends with an empty line.
  */
-import type { Writable } from 'node:stream';
-
 const weekdays = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -25,12 +23,12 @@ export function mboxEntry(mailFrom: string, timestampMs: number, message: Buffer
   return Buffer.from(`From ${mailFrom === '' ? 'MAILER-DAEMON' : mailFrom} ${asctime(timestampMs)}\n${body}\n`, 'latin1');
 }
 
-/** Writes the entries in order, waiting for the stream to drain. */
-export async function writeMbox(out: Writable, entries: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<number> {
+/** Writes the entries in order, each once the one before is written (a file handle's write, say); returns the bytes written. */
+export async function writeMbox(write: (entry: Buffer) => Promise<unknown>, entries: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<number> {
   let bytes = 0;
   for await (const entry of entries) {
     bytes += entry.length;
-    if (!out.write(entry)) await new Promise<void>((resolve) => out.once('drain', resolve));
+    await write(entry);
   }
   return bytes;
 }
