@@ -10,19 +10,14 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { ImapFlow } from 'imapflow';
-import { runCli } from '../support/cli-process.js';
+import { cliFor } from '../support/cli-process.js';
 import { DaemonProcess } from '../support/daemon-process.js';
 
 const password = 'archive-demo-pw';
 
 test('archive: enable, journal, survive a user\'s delete, search, export to mbox, verify, holds', { timeout: 120_000 }, async (t) => {
   const { dataDir, ports } = await DaemonProcess.startDev(t, 'archive', password);
-  const cli = (...a: string[]): ReturnType<typeof runCli> => runCli(['--data-dir', dataDir, ...a]);
-  const ok = async (...a: string[]): Promise<string> => {
-    const r = await cli(...a);
-    assert.equal(r.code, 0, `${a.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const { cli, ok } = cliFor(dataDir);
   const mx = nodemailer.createTransport({ host: '127.0.0.1', port: ports.smtp, secure: false, ignoreTLS: true });
   t.after(() => mx.close());
   const send = (from: string, subject: string, text: string): Promise<unknown> => mx.sendMail({ from, to: 'demo@example.test', subject, text });

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import nodemailer from 'nodemailer';
 import { ImapFlow } from 'imapflow';
-import { runCli } from '../support/cli-process.js';
+import { cliFor } from '../support/cli-process.js';
 import { DaemonProcess } from '../support/daemon-process.js';
 
 const demoPassword = 'review-demo-pw';
@@ -14,12 +14,7 @@ const bossPassword = 'review-boss-pw';
 
 test('review: held by a rule, the reviewer told, listed and shown, approved into the INBOX or rejected with the reason to the sender', { timeout: 120_000 }, async (t) => {
   const { dataDir, ports } = await DaemonProcess.startDev(t, 'review', demoPassword);
-  const cli = (...a: string[]): ReturnType<typeof runCli> => runCli(['--data-dir', dataDir, ...a]);
-  const ok = async (...a: string[]): Promise<string> => {
-    const r = await cli(...a);
-    assert.equal(r.code, 0, `${a.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
+  const { cli, ok } = cliFor(dataDir);
   const messages = async (user: string, password: string): Promise<Array<{ subject: string; from: string; source: string }>> => {
     const client = new ImapFlow({ host: '127.0.0.1', port: ports.imap, secure: false, doSTARTTLS: false, auth: { user, pass: password }, logger: false });
     await client.connect();

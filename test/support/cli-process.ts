@@ -21,3 +21,17 @@ export function runProcess(file: string, args: string[], options: { cwd?: string
 export function runCli(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ProcessResult> {
   return runProcess(process.execPath, ['apps/cli/bin/tandem.mjs', ...args], { input: options.input, env: { ...process.env, ...options.env } });
 }
+
+/**
+ * `tandem --data-dir DIR …` for one daemon: `cli` gives the whole result, `ok` asserts exit 0 (the
+ * message names the command and its stderr) and gives stdout.
+ */
+export function cliFor(dataDir: string): { cli: (...args: string[]) => Promise<ProcessResult>; ok: (...args: string[]) => Promise<string> } {
+  const cli = (...args: string[]): Promise<ProcessResult> => runCli(['--data-dir', dataDir, ...args]);
+  const ok = async (...args: string[]): Promise<string> => {
+    const r = await cli(...args);
+    if (r.code !== 0) throw new Error(`tandem ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+    return r.stdout;
+  };
+  return { cli, ok };
+}
