@@ -1,9 +1,10 @@
 import {
   canonicalAddress, hashPassword, NotLeaderError, parseAliasSource, parseDomain, parseLocalAddress,
-  type ApplyResult, type ApplyValue, type Command, type CommandLog, type DeliverValue, type ReviewDirection, type StoreErrorCode, type StoreReader,
+  type ApplyValue, type Command, type CommandLog, type StoreReader,
 } from '@tandem/store';
-import { approveHeld, heldSubject, rejectHeld } from '@tandem/smtp';
 import { archiveAdminHandlers } from './archive-admin.js';
+import { reviewAdminHandlers } from './review-admin.js';
+import { accepted, optionalText, requiredText, type AdminArgs } from './admin-args.js';
 import { limits } from '@tandem/config';
 import { AdminRequestError } from './admin-errors.js';
 import { TlsMaterialError } from './tls-material.js';
@@ -17,7 +18,7 @@ import type { AdminStream } from './admin-stream.js';
  * so a change takes effect for the next SMTP session without a restart and, later, on every node.
  * Passwords are hashed here, by the proposer (apply() stays deterministic and cheap).
  */
-export type AdminArgs = Record<string, unknown>;
+export type { AdminArgs } from './admin-args.js';
 export type StatusProvider = () => Record<string, unknown>;
 
 export type AdminHandler = (args: AdminArgs) => Promise<unknown>;
@@ -42,9 +43,6 @@ export interface AdminOperationsDeps {
 
 export const passwordLengthMin = 8;
 
-const httpStatusFor: Record<StoreErrorCode, number> = {
-  NOTFOUND: 404, EXISTS: 409, NOQUOTA: 507, NOPERM: 403, INVALID: 400, MODIFIED: 409,
-};
 
 export class AdminOperations {
   private readonly handlers: Record<string, AdminHandler>;
@@ -90,30 +88,19 @@ export class AdminOperations {
       'alias.add': (args) => this.addAlias(args),
       'alias.remove': async (args) => this.propose({ type: 'alias.remove', ...this.aliasArgs(args) }),
       'queue.list': async () => this.listQueue(),
+      'queue.retry': async (args) => {
+        const queueId = optionalText(args, 'queueId');
+        return this.proposeForValue({ type: 'queue.retry', ...(queueId === undefined ? {} : { queueId }) });
+      },
+      'queue.remove': async (args) => this.proposeForValue({ type: 'queue.remove', queueId: requiredText(args, 'queueId') }),
       ...archiveAdminHandlers({
         reader: this.reader, dataDir: this.deps.dataDir, nowMs: this.deps.nowMs,
         propose: (command) => this.proposeForValue(command as unknown as DistributiveOmit<Command, 'timestampMs'>),
       }),
-      'review.rule.list': async () => this.reader.listReviewRules(),
-      'review.rule.add': async (args) => this.proposeForValue({
-        type: 'review.rule.add', name: this.text(args, 'name'), direction: (this.optionalText(args, 'direction') ?? 'any') as ReviewDirection,
-        reviewers: this.textList(args, 'reviewers'),
-        ...(this.optionalText(args, 'from') !== undefined ? { from: this.text(args, 'from') } : {}),
-        ...(this.optionalText(args, 'to') !== undefined ? { to: this.text(args, 'to') } : {}),
+      ...reviewAdminHandlers({
+        reader: this.reader, commandLog: this.deps.commandLog!, nowMs: this.deps.nowMs, hostname: this.deps.hostname ?? 'localhost',
+        propose: (command) => this.proposeForValue(command as unknown as DistributiveOmit<Command, 'timestampMs'>),
       }),
-      'review.rule.remove': async (args) => this.proposeForValue({ type: 'review.rule.remove', name: this.text(args, 'name') }),
-      'review.list': async () => this.listHeld(),
-      'review.show': async (args) => this.showHeld(this.text(args, 'queueId')),
-      'review.approve': async (args) => this.decided(await approveHeld(this.text(args, 'queueId'), this.text(args, 'reviewer'), this.reviewDeps())),
-      'review.reject': async (args) => {
-        const { result, senderTold } = await rejectHeld(this.text(args, 'queueId'), this.text(args, 'reviewer'), this.optionalText(args, 'reason') ?? 'no reason given', this.reviewDeps());
-        return { ...(this.decided(result) as object), senderTold };
-      },
-      'queue.retry': async (args) => {
-        const queueId = args.queueId === undefined || args.queueId === null ? undefined : this.text(args, 'queueId');
-        return this.proposeForValue({ type: 'queue.retry', ...(queueId === undefined ? {} : { queueId }) });
-      },
-      'queue.remove': async (args) => this.proposeForValue({ type: 'queue.remove', queueId: this.text(args, 'queueId') }),
       ...(this.deps.dataDir !== undefined ? { 'maildir.export': (args: AdminArgs) => this.exportMaildir(args, this.deps.dataDir!) } : {}),
     };
   }
@@ -191,55 +178,18 @@ export class AdminOperations {
 
   private async proposeForResult(command: DistributiveOmit<Command, 'timestampMs'>): Promise<{ index: number; value: ApplyValue }> {
     try {
-      const result = await this.deps.commandLog!.propose({ ...command, timestampMs: this.deps.nowMs() } as Command);
-      if (!result.ok) throw new AdminRequestError(httpStatusFor[result.error], result.error, result.message);
-      return result;
+      return accepted(await this.deps.commandLog!.propose({ ...command, timestampMs: this.deps.nowMs() } as Command));
     } catch (err) {
       if (err instanceof NotLeaderError) throw new AdminRequestError(503, 'NOT_LEADER', `${err.message}; try again there`);
       throw err;
     }
   }
 
-  private optionalText(args: AdminArgs, key: string): string | undefined {
-    return args[key] === undefined || args[key] === null ? undefined : this.text(args, key);
-  }
 
-  private textList(args: AdminArgs, key: string): string[] {
-    const value = args[key] ?? [];
-    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new AdminRequestError(400, 'INVALID', `${key} must be a list of strings`);
-    return value as string[];
-  }
 
-  private reviewDeps(): { reader: StoreReader; commandLog: CommandLog; nowMs: () => number; hostname: string } {
-    return { reader: this.reader, commandLog: this.deps.commandLog!, nowMs: this.deps.nowMs, hostname: this.deps.hostname ?? 'localhost' };
-  }
 
-  /** A decision's outcome as the admin API answers it (a refusal becomes its HTTP error). */
-  private decided(result: ApplyResult): unknown {
-    if (!result.ok) throw new AdminRequestError(httpStatusFor[result.error], result.error, result.message);
-    const value = result.value as DeliverValue | null;
-    return { index: result.index, delivered: value?.deliveries.length ?? 0, queued: value?.queued ?? [] };
-  }
 
-  /** `tandem review list`: held messages, oldest first, with their Subject. */
-  private async listHeld(): Promise<unknown> {
-    const held = this.reader.listHeld();
-    const shown = held.slice(0, limits.outboundQueueListMax);
-    return {
-      count: held.length,
-      entries: await Promise.all(shown.map(async (h) => ({
-        queueId: h.queueId, rule: h.rule, from: h.mailFrom, to: h.rcptTo, sizeBytes: h.sizeBytes, arrivalMs: h.arrivalMs,
-        subject: await heldSubject(this.reader, h.queueId).catch(() => ''),
-      }))),
-    };
-  }
 
-  /** `tandem review show ID`: the held message whole (base64: it may be 8-bit or binary). */
-  private async showHeld(queueId: string): Promise<unknown> {
-    const held = this.reader.getHeld(queueId);
-    if (!held) throw new AdminRequestError(404, 'NOTFOUND', `no held message ${queueId}`);
-    return { queueId, rule: held.rule, from: held.mailFrom, to: held.rcptTo, message: (await this.reader.readHeld(queueId)).toString('base64') };
-  }
 
   /** `tandem queue list`: the outbound queue, oldest first, at most limits.outboundQueueListMax entries (the count is whole). */
   private listQueue(): unknown {
@@ -253,14 +203,8 @@ export class AdminOperations {
     };
   }
 
-  private text(args: AdminArgs, key: string): string {
-    const value = args[key];
-    if (typeof value !== 'string' || value.length === 0) throw new AdminRequestError(400, 'INVALID', `${key} is required`);
-    return value;
-  }
-
   private localUser(args: AdminArgs, key: string, mustExist: boolean): string {
-    const input = this.text(args, key);
+    const input = requiredText(args, key);
     let address: string;
     try {
       address = parseLocalAddress(input).address;
@@ -279,7 +223,7 @@ export class AdminOperations {
 
   private domain(args: AdminArgs): string {
     try {
-      return parseDomain(this.text(args, 'domain'));
+      return parseDomain(requiredText(args, 'domain'));
     } catch (err) {
       if (err instanceof AdminRequestError) throw err;
       throw new AdminRequestError(400, 'INVALID', (err as Error).message);
@@ -288,7 +232,7 @@ export class AdminOperations {
 
   private aliasArgs(args: AdminArgs): { source: string; target: string } {
     try {
-      return { source: parseAliasSource(this.text(args, 'source')).source, target: canonicalAddress(this.text(args, 'target')) };
+      return { source: parseAliasSource(requiredText(args, 'source')).source, target: canonicalAddress(requiredText(args, 'target')) };
     } catch (err) {
       if (err instanceof AdminRequestError) throw err;
       throw new AdminRequestError(400, 'INVALID', (err as Error).message);
@@ -306,7 +250,7 @@ export class AdminOperations {
   }
 
   private password(args: AdminArgs): string {
-    const password = this.text(args, 'password');
+    const password = requiredText(args, 'password');
     if ([...password].length < passwordLengthMin) {
       throw new AdminRequestError(400, 'INVALID', `password too short: at least ${passwordLengthMin} characters`);
     }

@@ -11,7 +11,8 @@ import { mboxEntry, searchArchive, verifyArchive, writeMbox, type ArchiveQuery }
 import { fsyncDir, type StoreReader } from '@tandem/store';
 import { dirname } from 'node:path';
 import { AdminRequestError } from './admin-errors.js';
-import type { AdminArgs, AdminHandler } from './admin-operations.js';
+import type { AdminHandler } from './admin-operations.js';
+import { requiredText, type AdminArgs } from './admin-args.js';
 import { newExportName } from './maildir-export.js';
 
 export interface ArchiveAdminDeps {
@@ -34,8 +35,8 @@ export function archiveAdminHandlers(deps: ArchiveAdminDeps): Record<string, Adm
     'archive.enable': async (args) => deps.propose({ type: 'archive.configure', enabled: true, ...retention(args) }),
     'archive.disable': async () => deps.propose({ type: 'archive.configure', enabled: false, ...retentionKept(reader) }),
     'archive.hold.list': async () => reader.listArchiveHolds(),
-    'archive.hold.add': async (args) => deps.propose({ type: 'archive.hold.add', name: text(args, 'name'), custodian: text(args, 'custodian'), reason: typeof args.reason === 'string' ? args.reason : '' }),
-    'archive.hold.remove': async (args) => deps.propose({ type: 'archive.hold.remove', name: text(args, 'name') }),
+    'archive.hold.add': async (args) => deps.propose({ type: 'archive.hold.add', name: requiredText(args, 'name'), custodian: requiredText(args, 'custodian'), reason: typeof args.reason === 'string' ? args.reason : '' }),
+    'archive.hold.remove': async (args) => deps.propose({ type: 'archive.hold.remove', name: requiredText(args, 'name') }),
     'archive.search': async (args) => searchArchive(reader, query(args), limits.archiveSearchResultsMax),
     'archive.verify': async () => verifyArchive(reader),
     'archive.export': async (args) => {
@@ -43,12 +44,6 @@ export function archiveAdminHandlers(deps: ArchiveAdminDeps): Record<string, Adm
       return exportMbox(reader, deps.dataDir, query(args), deps.nowMs());
     },
   };
-}
-
-function text(args: AdminArgs, key: string): string {
-  const value = args[key];
-  if (typeof value !== 'string' || value.length === 0) throw new AdminRequestError(400, 'INVALID', `${key} is required`);
-  return value;
 }
 
 function retention(args: AdminArgs): { retentionDays?: number } {
