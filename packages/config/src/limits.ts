@@ -314,6 +314,11 @@ export const limits = {
    * repeats. Reached the end of the list: the last wait again, until outboundQueueLifetimeMs.
    */
   outboundRetryDelaysMs: [60_000, 5 * 60_000, 15 * 60_000, 30 * 60_000, 3600_000, 2 * 3600_000, 4 * 3600_000] as readonly number[],
+  /**
+   * Outbound: a recipient still deferred this long after the message arrived gets its sender one
+   * warning ("delayed", RFC 3464; Postfix's delay_warning_time, off by default there, 4h here).
+   */
+  outboundDelayWarningMs: 4 * 3600_000,
   /** Outbound: how often the serving node looks for queued messages whose next attempt is due. */
   outboundScanIntervalMs: 1_000,
   /** Outbound: messages being delivered at once. More due ones wait for the next scan. */

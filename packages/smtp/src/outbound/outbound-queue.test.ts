@@ -200,7 +200,33 @@ test('past the queue lifetime a deferral becomes a failure (4.4.7) and is bounce
     assert.equal(all.length, 1, 'one bounce: for the message with a sender, none for the null sender');
     assert.match(all[0]!.report, /Status: 4\.4\.7/);
     assert.match(all[0]!.report, /gave up after 120 hours in the queue; last reply: 452 4\.2\.2 mailbox full/);
-    assert.ok(b.lines.some((l) => l.msg.startsWith('outbound: a bounce could not be delivered') && l.fields.queueId === 'Q2'));
+    assert.ok(b.lines.some((l) => l.msg === 'outbound: no bounce for a message from the null sender (RFC 5321 §4.5.5)' && l.fields.queueId === 'Q2'));
+  } finally {
+    await mx.close();
+    await b.close();
+  }
+});
+
+test('still deferred after the warning time: one "delayed" report to the sender, not one per attempt; the message stays queued', async () => {
+  const port = await freePort();
+  const b = await bed({ 'remote.test': { MX: [{ preference: 10, exchange: 'mx.remote.test' }] }, 'mx.remote.test': { A: ['127.0.0.2'] } }, port);
+  const mx = await SmtpSink.start('127.0.0.2', port);
+  mx.policy = () => '451 4.3.2 system not accepting messages';
+  try {
+    await b.send(1, ['slow@remote.test']);
+    const q = b.queue({});
+    await q.runOnce();
+    assert.deepEqual(await bounces(b.store), [], 'no warning before limits.outboundDelayWarningMs');
+    for (const hours of [4, 8]) {
+      b.clock.now = t0 + hours * 3600_000;
+      await q.runOnce();
+    }
+    assert.equal(mx.asked.length, 3, 'tried three times');
+    const reports = await bounces(b.store);
+    assert.equal(reports.length, 1, 'one warning for the message');
+    assert.equal(reports[0]!.subject, 'Delayed Mail (still being retried)');
+    assert.match(reports[0]!.report, /Final-Recipient: rfc822; ?slow@remote\.test[\s\S]*Action: delayed[\s\S]*Status: 4\.3\.2/i);
+    assert.equal(b.store.getQueueEntry('Q1')!.recipients[0]!.state, 'pending');
   } finally {
     await mx.close();
     await b.close();

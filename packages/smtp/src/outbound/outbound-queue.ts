@@ -13,7 +13,9 @@
  *  - The sender hears of every failure: a permanent refusal, or a deferral past the queue's
  *    lifetime (4.4.7), makes a delivery status notification (RFC 3464), proposed before the
  *    outcome is, with a dedupe key per entry and attempt so a repeat after a failover is stored
- *    once. No notification answers the null sender (RFC 5321 §4.5.5).
+ *    once. A recipient still deferred after limits.outboundDelayWarningMs gets the sender one
+ *    "delayed" warning per message (its dedupe key is per message). No notification answers the
+ *    null sender (RFC 5321 §4.5.5).
  */
 import { randomInt } from 'node:crypto';
 import { limits, type OutboundConfig } from '@tandem/config';
@@ -130,7 +132,7 @@ export class OutboundQueue {
         results.set(rcpt, { ...r, outcome: 'failed', status: '4.4.7', reply: `gave up after ${Math.round((now - entry.arrivalMs) / 3600_000)} hours in the queue; last reply: ${r.reply}` });
       }
     }
-    await this.bounce(entry, results, bytes, now);
+    await this.report(entry, results, bytes, now);
     const command: QueueAttempt = {
       type: 'queue.attempt', timestampMs: now, queueId: entry.queueId,
       recipients: [...results.keys()], outcomes: [...results.values()].map((r) => r.outcome), replies: [...results.values()].map((r) => r.reply),
@@ -218,39 +220,47 @@ export class OutboundQueue {
     return results;
   }
 
-  /** The sender's delivery status notification for the recipients that failed in this attempt. */
-  private async bounce(entry: QueueEntry, results: ReadonlyMap<string, Result>, original: Buffer, now: number): Promise<void> {
-    const failed: DsnRecipient[] = [];
-    for (const [address, r] of results) {
-      if (r.outcome !== 'failed') continue;
-      failed.push({ address, action: 'failed', status: r.status, diagnostic: r.reply, lastAttemptMs: now, ...(r.remoteMta ? { remoteMta: r.remoteMta.replace(/\[.*$/, '') } : {}) });
-    }
-    if (failed.length === 0) return;
+  /**
+   * The sender's reports for this attempt: a bounce for the recipients that failed (once per
+   * attempt), and — once per message — a warning when some are still deferred past
+   * limits.outboundDelayWarningMs (RFC 3464 action "delayed": nothing to resend, we keep trying).
+   */
+  private async report(entry: QueueEntry, results: ReadonlyMap<string, Result>, original: Buffer, now: number): Promise<void> {
+    const dsnRecipients = (outcome: QueueOutcome, action: DsnRecipient['action']): DsnRecipient[] => [...results]
+      .filter(([, r]) => r.outcome === outcome)
+      .map(([address, r]) => ({ address, action, status: r.status, diagnostic: r.reply, lastAttemptMs: now, ...(r.remoteMta ? { remoteMta: r.remoteMta.replace(/\[.*$/, '') } : {}) }));
+    const failed = dsnRecipients('failed', 'failed');
+    if (failed.length > 0) await this.notifySender(entry, failed, original, now, `dsn:${entry.queueId}:${entry.attempts + 1}`, 'bounce');
+    const delayed = now - entry.arrivalMs >= limits.outboundDelayWarningMs ? dsnRecipients('deferred', 'delayed') : [];
+    const warned = `delay:${entry.queueId}`;
+    if (delayed.length > 0 && this.options.reader.findDelivery(warned) === undefined) await this.notifySender(entry, delayed, original, now, warned, 'delay warning');
+  }
+
+  private async notifySender(entry: QueueEntry, recipients: DsnRecipient[], original: Buffer, now: number, dedupeKey: string, what: string): Promise<void> {
     if (entry.mailFrom === '') {
-      this.options.logger.warn({ queueId: entry.queueId, to: failed.map((f) => f.address) }, 'outbound: a bounce could not be delivered; a bounce is never bounced (RFC 5321 §4.5.5)');
+      this.options.logger.warn({ queueId: entry.queueId, to: recipients.map((f) => f.address) }, `outbound: no ${what} for a message from the null sender (RFC 5321 §4.5.5)`);
       return;
     }
     const { hostname } = this.options;
-    const attempt = entry.attempts + 1;
     const message = composeDsn({
       reportingMta: hostname, postmaster: `MAILER-DAEMON@${hostname}`, to: entry.mailFrom, queueId: entry.queueId,
-      arrivalMs: entry.arrivalMs, dateMs: now, messageId: `<dsn.${entry.queueId}.${attempt}@${hostname}>`, recipients: failed, original,
+      arrivalMs: entry.arrivalMs, dateMs: now, messageId: `<${dedupeKey.replace(/:/g, '.')}@${hostname}>`, recipients, original,
     });
     const users = this.options.reader.resolveRecipient(entry.mailFrom);
     const base = {
-      timestampMs: now, dedupeKey: `dsn:${entry.queueId}:${attempt}`, queueId: newQueueId(),
+      timestampMs: now, dedupeKey, queueId: newQueueId(),
       envelope: { mailFrom: '', rcptTo: [entry.mailFrom] }, recipients: users.map((user) => ({ user, mailbox: 'INBOX' })), message,
     };
     let command: MessageDeliver | MessageSend;
     if (users.length > 0) command = { ...base, type: 'message.deliver' };
     else if (!this.options.reader.isLocalDomain(parseAddress(entry.mailFrom).domain)) command = { ...base, type: 'message.send', remote: [entry.mailFrom] };
     else {
-      this.options.logger.warn({ queueId: entry.queueId, sender: entry.mailFrom }, 'outbound: the sender is no longer a local user; the bounce goes nowhere');
+      this.options.logger.warn({ queueId: entry.queueId, sender: entry.mailFrom }, `outbound: the sender is no longer a local user; the ${what} goes nowhere`);
       return;
     }
     const proposed = await this.options.commandLog.propose(command);
-    if (!proposed.ok) throw new Error(`the bounce for ${entry.queueId} was refused: ${proposed.error} ${proposed.message}`);
-    this.options.logger.info({ queueId: entry.queueId, bounceQueueId: base.queueId, to: entry.mailFrom, failed: failed.map((f) => f.address) }, 'outbound: bounce sent to the sender');
+    if (!proposed.ok) throw new Error(`the ${what} for ${entry.queueId} was refused: ${proposed.error} ${proposed.message}`);
+    this.options.logger.info({ queueId: entry.queueId, reportQueueId: base.queueId, to: entry.mailFrom, recipients: recipients.map((f) => f.address) }, `outbound: ${what} sent to the sender`);
   }
 }
 
