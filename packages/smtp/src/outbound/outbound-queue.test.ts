@@ -233,6 +233,27 @@ test('still deferred after the warning time: one "delayed" report to the sender,
   }
 });
 
+test('opportunistic TLS: an MX whose STARTTLS handshake fails gets the message in plaintext; a relay that requires TLS does not', async () => {
+  const port = await freePort();
+  const b = await bed({ 'remote.test': { MX: [{ preference: 10, exchange: 'mx.remote.test' }] }, 'mx.remote.test': { A: ['127.0.0.2'] } }, port);
+  const mx = await SmtpSink.start('127.0.0.2', port, { tls: await testCertificate(), brokenTls: true });
+  try {
+    await b.send(1, ['a@remote.test']);
+    await b.queue({}).runOnce();
+    assert.equal(mx.received.length, 1);
+    assert.equal(mx.received[0]!.tls, false);
+    assert.ok(b.lines.some((l) => l.msg === 'outbound: TLS handshake failed; trying again in plaintext'));
+
+    await b.send(2, ['b@remote.test']);
+    await b.queue({ relay: { host: '127.0.0.2', port, tls: 'starttls', tlsVerify: false, user: undefined, passwordFile: undefined } }).runOnce();
+    assert.equal(mx.received.length, 1, 'nothing sent to a relay in plaintext');
+    assert.match(b.store.getQueueEntry('Q2')!.recipients[0]!.reply!, /^4\.4\.1 no server answered/);
+  } finally {
+    await mx.close();
+    await b.close();
+  }
+});
+
 test('a relay: every domain through it, STARTTLS required and AUTH given; a refused AUTH defers', async () => {
   const port = await freePort();
   const b = await bed({}, port);
@@ -250,6 +271,21 @@ test('a relay: every domain through it, STARTTLS required and AUTH given; a refu
     assert.deepEqual(relay.received[0]!.rcptTo, ['a@one.test', 'b@two.test']);
     assert.equal(relay.received[0]!.tls, true);
     assert.equal(relay.received[0]!.user, 'tandem');
+    assert.deepEqual(b.store.listQueue(), []);
+  } finally {
+    await relay.close();
+    await b.close();
+  }
+});
+
+test('a relay by name is found by the system resolver (/etc/hosts: localhost), every address tried', async () => {
+  const port = await freePort();
+  const b = await bed({}, port);
+  const relay = await SmtpSink.start('127.0.0.1', port);
+  try {
+    await b.send(1, ['a@one.test']);
+    await b.queue({ relay: { host: 'localhost', port, tls: 'none', tlsVerify: true, user: undefined, passwordFile: undefined } }).runOnce();
+    assert.deepEqual(relay.received.map((m) => m.rcptTo), [['a@one.test']]);
     assert.deepEqual(b.store.listQueue(), []);
   } finally {
     await relay.close();

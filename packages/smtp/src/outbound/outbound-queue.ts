@@ -18,6 +18,8 @@
  *    null sender (RFC 5321 §4.5.5).
  */
 import { randomInt } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { limits, type OutboundConfig } from '@tandem/config';
 import {
   QueuedMessageNotFoundError, parseAddress,
@@ -185,15 +187,17 @@ export class OutboundQueue {
     }
   }
 
-  /** The relay by name: an address as it is, a name through DNS (A, then AAAA). */
+  /**
+   * The relay by name: an address as it is, a name through the system's resolver (getaddrinfo:
+   * /etc/hosts first, as an admin expects of a host they configured; an MX is found in DNS only).
+   */
   private async relayAddresses(host: string): Promise<string[] | Result> {
-    if (/^[0-9.]+$/.test(host) || host.includes(':')) return [host];
-    if (host === 'localhost') return ['127.0.0.1'];
-    const found: string[] = [];
-    for (const ask of [(n: string) => this.dns.resolve4(n), (n: string) => this.dns.resolve6(n)]) {
-      try { found.push(...await ask(host)); } catch { /* the other family may have it */ }
-    }
-    return found.length > 0 ? found : { outcome: 'deferred', status: '4.4.3', reply: `the relay ${host} has no address in DNS (or DNS did not answer)` };
+    if (isIP(host) !== 0) return [host];
+    try {
+      const found = await lookup(host, { all: true });
+      if (found.length > 0) return found.map((a) => a.address);
+    } catch { /* said below */ }
+    return { outcome: 'deferred', status: '4.4.3', reply: `4.4.3 the relay ${host} has no address (the system's resolver found none)` };
   }
 
   private async deliverTo(domain: string, rcpts: string[], entry: QueueEntry, bytes: Buffer): Promise<Map<string, Result>> {
@@ -205,7 +209,13 @@ export class OutboundQueue {
     }
     const unreachable: string[] = [];
     for (const target of targets) {
-      const outcome = await sendToHost(target, { mailFrom: entry.mailFrom, rcptTo: rcpts }, bytes, this.options.hostname);
+      let outcome = await sendToHost(target, { mailFrom: entry.mailFrom, rcptTo: rcpts }, bytes, this.options.hostname);
+      // Opportunistic TLS (RFC 7435 §5): a server whose STARTTLS fails still gets the mail in
+      // plaintext, as Postfix's "may" level does; a relay's required TLS never falls back.
+      if (outcome.kind === 'unreachable' && outcome.tlsFailed && target.tls === 'opportunistic') {
+        this.options.logger.warn({ queueId: entry.queueId, host: target.host, address: target.address, reason: outcome.reason }, 'outbound: TLS handshake failed; trying again in plaintext');
+        outcome = await sendToHost({ ...target, tls: 'none' }, { mailFrom: entry.mailFrom, rcptTo: rcpts }, bytes, this.options.hostname);
+      }
       const name = `${target.host}[${target.address}]:${target.port}`;
       if (outcome.kind === 'unreachable') {
         unreachable.push(`${name}: ${outcome.reason}`);

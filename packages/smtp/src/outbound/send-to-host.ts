@@ -35,7 +35,8 @@ export interface RecipientReply { code: number; reply: string }
 
 export type HostOutcome =
   | { kind: 'replied'; replies: Map<string, RecipientReply> }
-  | { kind: 'unreachable'; reason: string };
+  /** `tlsFailed`: the TLS handshake itself failed (for opportunistic TLS, worth one try in plaintext). */
+  | { kind: 'unreachable'; reason: string; tlsFailed: boolean };
 
 export interface HostEnvelope { mailFrom: string; rcptTo: string[] }
 
@@ -87,8 +88,10 @@ function outcomeOfError(err: NodemailerError, envelope: HostEnvelope): HostOutco
   const inTransaction = err.command === 'MAIL FROM' || err.command === 'RCPT TO' || err.command === 'DATA' ||
     (err.code === 'EMESSAGE' && err.responseCode !== undefined);
   if (!inTransaction || err.responseCode === undefined) {
-    const reason = err.responseCode !== undefined ? oneLine(err.response, err.message) : `${err.code ?? 'error'}: ${err.message}`;
-    return { kind: 'unreachable', reason };
+    const reason = err.responseCode !== undefined ? oneLine(err.response, err.message) : `${err.code ?? 'error'}: ${oneLine(err.message, 'failed')}`;
+    // nodemailer reports a failed handshake as ETLS, or as a socket error carrying OpenSSL's text.
+    const tlsFailed = err.code === 'ETLS' || (err.responseCode === undefined && /SSL routines|alert|handshake/i.test(err.message));
+    return { kind: 'unreachable', reason, tlsFailed };
   }
   const replies = new Map<string, RecipientReply>();
   const whole = { code: err.responseCode, reply: oneLine(err.response, err.message) };

@@ -19,12 +19,14 @@ export class SmtpSink {
 
   private constructor(private readonly server: SMTPServer, readonly host: string, readonly port: number) {}
 
-  static async start(host: string, port: number, options: { tls?: { key: string; cert: string }; auth?: { user: string; pass: string } } = {}): Promise<SmtpSink> {
+  /** `brokenTls`: STARTTLS is offered, but every handshake fails (TLS 1.2 only, and a client certificate demanded). */
+  static async start(host: string, port: number, options: { tls?: { key: string; cert: string }; auth?: { user: string; pass: string }; brokenTls?: boolean } = {}): Promise<SmtpSink> {
     let sink: SmtpSink | undefined;
     const config: SMTPServerOptions = {
       logger: false,
       disabledCommands: options.auth ? [] : ['AUTH'],
       ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : { hideSTARTTLS: true }),
+      ...(options.brokenTls ? { requestCert: true, rejectUnauthorized: true, maxVersion: 'TLSv1.2' as const } : {}),
       authOptional: !options.auth,
       onAuth(auth, _session, callback) {
         if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) callback(null, { user: auth.username });
