@@ -74,11 +74,13 @@ test('outbound: queued mail survives kill -9 of the leader and the new leader de
     await submit('after the failover');
 
     const received = await remote.waitFor('receiving all six messages', () => {
-      const got = remote.lines.filter((l) => l.startsWith('received ')).map((l) => JSON.parse(l.slice(9)) as { rcptTo: string[]; subject: string });
+      const got = remote.lines.filter((l) => l.startsWith('received ')).map((l) => JSON.parse(l.slice(9)) as { rcptTo: string[]; subject: string; client: string });
       return got.length >= subjects.length + 1 ? got : undefined;
     }, 30_000);
     assert.deepEqual(received.map((m) => m.subject).sort(), [...subjects, 'after the failover'].sort(), 'each message once');
     assert.ok(received.every((m) => m.rcptTo.length === 1 && m.rcptTo[0] === 'friend@remote.test'));
+    // Mail leaves from the VIP, not from the node's own address: SPF and PTR hold whichever node leads.
+    assert.deepEqual([...new Set(received.map((m) => m.client))], [c.harness.vip]);
     const drained = Date.now() + 10_000;
     while ((await c.admin<Listing>(newLeader, 'queue.list')).count !== 0) {
       assert.ok(Date.now() < drained, 'the queue empties once the outcomes are recorded');

@@ -1,12 +1,13 @@
 // Goal: a user of a real tandemd sends to another domain through submission (nodemailer, AUTH) and the mail
 // reaches that domain's MX (a real SMTP server on a loopback address, found through a real DNS server), with
-// the local recipients' copies stored at once; a refused recipient comes back as a bounce in the sender's INBOX
+// the local recipients' copies stored at once, DKIM-signed with a key made by `tandem dkim keygen` (verified as a
+// receiver would); a refused recipient comes back as a bounce in the sender's INBOX
 // (imapflow); a deferred one waits in `tandem queue list` and is dropped by `tandem queue delete`; a message
 // queued while the remote server is down survives kill -9 and is delivered after the restart by
 // `tandem queue retry`; the MX port is still no open relay.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
@@ -14,6 +15,7 @@ import { ImapFlow } from 'imapflow';
 import { DnsTestServer, freePort } from '@tandem/testkit';
 import { SmtpWireClient } from '@tandem/smtp';
 import { SmtpSink } from '../../packages/smtp/src/outbound/smtp-sink.js';
+import { dkimResults } from '../../packages/smtp/src/outbound/dkim-check.js';
 import { runCli } from '../support/cli-process.js';
 import { DaemonProcess } from '../support/daemon-process.js';
 
@@ -33,10 +35,20 @@ test('outbound: delivered to the MX, bounced to the sender, queued and listed, k
   const scratch = mkdtempSync(join(tmpdir(), 'tandem-outbound-e2e-'));
   const dataDir = join(scratch, 'data');
   const mxPort = await freePort();
-  const dns = await DnsTestServer.start({ 'remote.test': { MX: [{ preference: 10, exchange: 'mx.remote.test' }] }, 'mx.remote.test': { A: ['127.0.0.2'] } });
+  // A DKIM key made as an admin would (tandem dkim keygen), its record published in the test DNS.
+  mkdirSync(scratch, { recursive: true });
+  const keygen = await runCli(['dkim', 'keygen', 'example.test', '--selector', 'e2e', '--out', join(scratch, 'dkim.key'), '--json']);
+  assert.equal(keygen.code, 0, keygen.stderr);
+  const dkim = JSON.parse(keygen.stdout) as { name: string; record: string; privateKeyFile: string };
+  const dns = await DnsTestServer.start({
+    'remote.test': { MX: [{ preference: 10, exchange: 'mx.remote.test' }] }, 'mx.remote.test': { A: ['127.0.0.2'] }, [dkim.name]: { TXT: [dkim.record] },
+  });
   let mx = await SmtpSink.start('127.0.0.2', mxPort);
   const configFile = join(scratch, 'tandem.json');
-  writeFileSync(configFile, JSON.stringify({ dev: true, hostname: 'mail.example.test', outbound: { mxPort, dnsServers: [dns.server] } }));
+  writeFileSync(configFile, JSON.stringify({
+    dev: true, hostname: 'mail.example.test',
+    outbound: { mxPort, dnsServers: [dns.server], dkim: [{ domain: 'example.test', selector: 'e2e', privateKeyFile: dkim.privateKeyFile }] },
+  }));
   const { args, ports } = await DaemonProcess.devArgs(dataDir);
   let daemon = DaemonProcess.spawn([...args, '--config', configFile, '--demo-password', password]);
   t.after(async () => {
@@ -79,8 +91,11 @@ test('outbound: delivered to the MX, bounced to the sender, queued and listed, k
   await until('the MX received the message', () => mx.received.length === 1);
   assert.deepEqual(mx.received[0]!.rcptTo, ['friend@remote.test']);
   assert.equal(mx.received[0]!.mailFrom, 'demo@example.test');
-  // Our Received on top; no Return-Path (RFC 5321 §4.4: that is the final MTA's to add), though the local copy has one.
-  assert.match(mx.received[0]!.bytes.toString(), /^Received: from [^\r\n]*\r\n\tby mail\.example\.test with ESMTPSA id /);
+  // Signed (the receiver's check passes against the published key), then our Received; no Return-Path
+  // (RFC 5321 §4.4: that is the final MTA's to add), though the local copy has one.
+  assert.deepEqual(await dkimResults(mx.received[0]!.bytes, dns.server), ['example.test:pass']);
+  assert.match(mx.received[0]!.bytes.toString(), /^DKIM-Signature: v=1; a=rsa-sha256;[^]*?\r\nReceived: from [^\r\n]*\r\n\tby mail\.example\.test with ESMTPSA id /);
+  assert.doesNotMatch(mx.received[0]!.bytes.toString(), /^Return-Path:/m);
   assert.match(mx.received[0]!.bytes.toString(), /Subject: hello out there/);
   assert.deepEqual(await inbox(), ['hello out there']);
   await until('the queue is empty', async () => (await queue()).count === 0);

@@ -9,6 +9,7 @@ import { registerBackupCommands } from './backup-commands.js';
 import { registerQueueCommands } from './queue-commands.js';
 import { registerReviewCommands } from './review-commands.js';
 import { registerArchiveCommands } from './archive-commands.js';
+import { registerDkimCommands } from './dkim-commands.js';
 
 /**
  * `tandem`: the admin CLI. Each subcommand is one admin API operation; `--json` prints the raw
@@ -134,6 +135,7 @@ export function buildProgram(): Command {
   registerQueueCommands(program, { target, print });
   registerReviewCommands(program, { target, print });
   registerArchiveCommands(program, { target, print });
+  registerDkimCommands(program, { print });
   registerBackupCommands(program, { target, print });
   registerClusterCommands(program, { target, print });
   return program;

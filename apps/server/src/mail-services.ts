@@ -2,7 +2,7 @@ import { createSecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { limits, type TandemConfig } from '@tandem/config';
 import { ImapServer } from '@tandem/imap';
-import { OutboundQueue, SmtpIntakeThread, type ListenerKind, type LogLevel } from '@tandem/smtp';
+import { OutboundQueue, SmtpIntakeThread, type DkimKey, type ListenerKind, type LogLevel } from '@tandem/smtp';
 import type { CommandLog, MailStore } from '@tandem/store';
 import type { DaemonMetrics } from './daemon-metrics.js';
 import { MeteredCommandLog } from './metered-command-log.js';
@@ -27,6 +27,8 @@ export interface MailServicesOptions {
   metrics: DaemonMetrics;
   /** The relay's AUTH password, read from config.outbound.relay.passwordFile at start. */
   relayPassword?: string | undefined;
+  /** DKIM keys, read from config.outbound.dkim at start. */
+  dkimKeys?: readonly DkimKey[];
 }
 
 export type ListenerAddresses = Record<ListenerKind | 'imap' | 'imaps', { host: string; port: number }>;
@@ -105,7 +107,9 @@ export class MailServices {
     if (config.outbound) {
       this.outbound = new OutboundQueue({
         reader: store, commandLog: this.smtpLog, logger: logger.child({ component: 'outbound' }), hostname: config.hostname,
-        config: config.outbound, relayPassword: this.options.relayPassword,
+        config: config.outbound, relayPassword: this.options.relayPassword, dkimKeys: this.options.dkimKeys ?? [],
+        // On a cluster the listeners open on the VIP: mail leaves from it too (deploy/README §7).
+        ...(config.cluster ? { sourceAddress: host } : {}),
         onOutcome: (outcome) => this.options.metrics.outboundOutcome(outcome),
       });
       this.outbound.start();

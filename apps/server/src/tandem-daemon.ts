@@ -14,7 +14,7 @@ import { ensureDevCertificate } from './dev-certificate.js';
 import { MailServices, type ListenerAddresses } from './mail-services.js';
 import { memberStatusToken, MetricsServer } from './metrics-server.js';
 import { readOrCreateSecret } from './secret-file.js';
-import { readRelayPassword } from './relay-password.js';
+import { readDkimKeys, readRelayPassword } from './outbound-secrets.js';
 import { readTlsMaterial, summarizeCertificate, type CertificateSummary, type TlsMaterial } from './tls-material.js';
 
 /**
@@ -100,7 +100,9 @@ export class TandemDaemon {
       return daemon;
     }
 
-    const relayPassword = readRelayPassword(config); // before anything opens: a bad file stops the start
+    // Before anything opens: a bad file stops the start.
+    const relayPassword = readRelayPassword(config);
+    const dkimKeys = readDkimKeys(config);
     const store = await openStore(config.dataDir);
     closers.push(() => store.close());
     logger.info({ dataDir: config.dataDir, appliedIndex: store.appliedIndex }, 'store open');
@@ -130,7 +132,7 @@ export class TandemDaemon {
       closers.push(() => commandLog.close());
       await ensureDomains(config, store, commandLog, logger, true);
       const demo = config.dev ? await ensureDemoUser({ reader: store, commandLog, dataDir: config.dataDir, nowMs: Date.now }, config.demoPassword) : undefined;
-      const services = new MailServices({ config, store, commandLog, tls, logger, metrics, relayPassword });
+      const services = new MailServices({ config, store, commandLog, tls, logger, metrics, relayPassword, dkimKeys });
       const listeners = await services.openOn(config.listenHost);
       // Closed before the log: in-flight deliveries still need it to get their reply.
       closers.push(() => services.stop());
@@ -166,7 +168,7 @@ export class TandemDaemon {
     });
     closers.push(() => member.stop());
     commandLog = member.commandLog!;
-    services = new MailServices({ config, store, commandLog, tls, logger, metrics, relayPassword });
+    services = new MailServices({ config, store, commandLog, tls, logger, metrics, relayPassword, dkimKeys });
     const started = services;
     closers.push(() => started.stop()); // (closers run last first: before the member stops)
     // The SMTP sessions' thread starts once this member has caught up with a leader (its modules

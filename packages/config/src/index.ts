@@ -16,4 +16,4 @@ export type {
 export { formatAddress, parseAddress } from './validate-cluster.js';
 export { ClusterSecretError, clusterSecretBytesMin, readClusterSecret } from './cluster-secret.js';
 export { relayTlsModes } from './outbound-config.js';
-export type { OutboundConfig, RelayConfig, RelayTls } from './outbound-config.js';
+export type { DkimKeyConfig, OutboundConfig, RelayConfig, RelayTls } from './outbound-config.js';

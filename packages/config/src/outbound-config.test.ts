@@ -19,9 +19,9 @@ function problemsOf(raw: unknown): string[] {
 
 test('absent: outbound is off; {}: direct delivery to MX hosts on port 25 with the system resolver', () => {
   assert.equal(validateConfig({}, base).outbound, undefined);
-  assert.deepEqual(validateConfig({ outbound: {} }, base).outbound, { relay: undefined, mxPort: 25, dnsServers: undefined });
+  assert.deepEqual(validateConfig({ outbound: {} }, base).outbound, { relay: undefined, mxPort: 25, dnsServers: undefined, dkim: [] });
   assert.deepEqual(validateConfig({ outbound: { mxPort: 2525, dnsServers: ['127.0.0.1:5353', '10.0.0.53', '[::1]:53', '2001:db8::53'] } }, base).outbound,
-    { relay: undefined, mxPort: 2525, dnsServers: ['127.0.0.1:5353', '10.0.0.53', '[::1]:53', '2001:db8::53'] });
+    { relay: undefined, mxPort: 2525, dnsServers: ['127.0.0.1:5353', '10.0.0.53', '[::1]:53', '2001:db8::53'], dkim: [] });
 });
 
 test('a relay: STARTTLS on 587 by default, implicit TLS on 465, AUTH with a password file resolved against the config dir', () => {
@@ -45,4 +45,16 @@ test('mistakes are named by key: no host, a TLS mode, plaintext off this machine
   ]);
   assert.equal(problemsOf({ outbound: { relai: {} } }).length, 1);
   assert.match(problemsOf({ outbound: { relai: {} } })[0]!, /outbound\.relai/);
+});
+
+test('DKIM keys: by domain, selector and key file (resolved against the config dir); bad or repeated ones named', () => {
+  assert.deepEqual(validateConfig({ outbound: { dkim: [{ domain: 'Example.COM', selector: 'tandem2026', privateKeyFile: 'dkim/example.com.key' }] } }, base).outbound?.dkim,
+    [{ domain: 'example.com', selector: 'tandem2026', privateKeyFile: '/srv/tandem/dkim/example.com.key' }]);
+  assert.deepEqual(problemsOf({ outbound: { dkim: [{ domain: 'example.com', selector: 'bad selector!', privateKeyFile: 'k' }, { domain: 'example.com', selector: 's', privateKeyFile: 'k' }, { domain: 'x', selector: 's' }] } }), [
+    'config: outbound.dkim[0].selector: must be DNS labels like "tandem2026", got "bad selector!"',
+    'config: outbound.dkim[1].domain: example.com has a key already; one key per domain',
+    'config: outbound.dkim[2].domain: must be a domain like "example.com", got "x"',
+    'config: outbound.dkim[2].privateKeyFile: required (PEM private key; `tandem dkim keygen` makes one)',
+  ]);
+  assert.deepEqual(problemsOf({ outbound: { dkim: { domain: 'example.com' } } }), ['config: outbound.dkim: must be a list of { "domain", "selector", "privateKeyFile" }']);
 });

@@ -26,6 +26,9 @@ export interface RelayConfig {
   passwordFile: string | undefined;
 }
 
+/** A DKIM key (RFC 6376) for mail whose From is in `domain`: d=domain, s=selector. */
+export interface DkimKeyConfig { domain: string; selector: string; privateKeyFile: string }
+
 export interface OutboundConfig {
   /** Absent: direct delivery to the recipients' MX hosts. */
   relay: RelayConfig | undefined;
@@ -33,11 +36,13 @@ export interface OutboundConfig {
   mxPort: number;
   /** DNS servers for MX lookups ("10.0.0.53" or "10.0.0.53:5353"); absent: the system's (/etc/resolv.conf). */
   dnsServers: string[] | undefined;
+  /** DKIM signing keys, by From domain; [] signs nothing. */
+  dkim: DkimKeyConfig[];
 }
 
 export function readOutbound(check: Checker, tree: Tree, baseDir: string): OutboundConfig | undefined {
   if (tree.outbound === undefined) return undefined;
-  const o = check.object(tree, 'outbound', 'outbound', ['relay', 'mxPort', 'dnsServers']);
+  const o = check.object(tree, 'outbound', 'outbound', ['relay', 'mxPort', 'dnsServers', 'dkim']);
   const mxPort = check.integer(o, 'mxPort', 'outbound.mxPort', 1, 65535, 25);
   let dnsServers: string[] | undefined;
   if (o.dnsServers !== undefined) {
@@ -57,7 +62,31 @@ export function readOutbound(check: Checker, tree: Tree, baseDir: string): Outbo
       });
     }
   }
-  return { relay: o.relay === undefined ? undefined : readRelay(check, o, baseDir), mxPort, dnsServers };
+  return { relay: o.relay === undefined ? undefined : readRelay(check, o, baseDir), mxPort, dnsServers, dkim: readDkim(check, o, baseDir) };
+}
+
+const labelRe = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+function readDkim(check: Checker, outbound: Tree, baseDir: string): DkimKeyConfig[] {
+  const value = outbound.dkim;
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) return check.fail('outbound.dkim', 'must be a list of { "domain", "selector", "privateKeyFile" }') ?? [];
+  const keys: DkimKeyConfig[] = [];
+  value.forEach((item: unknown, i) => {
+    const key = `outbound.dkim[${i}]`;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) { check.fail(key, 'must be { "domain", "selector", "privateKeyFile" }'); return; }
+    const k = check.object(outbound.dkim as unknown as Tree, String(i), key, ['domain', 'selector', 'privateKeyFile']);
+    const domain = check.string(k, 'domain', `${key}.domain`, undefined)?.toLowerCase();
+    const selector = check.string(k, 'selector', `${key}.selector`, undefined);
+    const file = check.string(k, 'privateKeyFile', `${key}.privateKeyFile`, undefined);
+    if (domain === undefined || !domain.split('.').every((l) => labelRe.test(l)) || !domain.includes('.')) check.fail(`${key}.domain`, `must be a domain like "example.com", got ${JSON.stringify(k.domain)}`);
+    // RFC 6376 §3.1: a selector is one or more DNS labels.
+    if (selector === undefined || !selector.split('.').every((l) => labelRe.test(l))) check.fail(`${key}.selector`, `must be DNS labels like "tandem2026", got ${JSON.stringify(k.selector)}`);
+    if (file === undefined) check.fail(`${key}.privateKeyFile`, 'required (PEM private key; `tandem dkim keygen` makes one)');
+    if (domain !== undefined && keys.some((other) => other.domain === domain)) check.fail(`${key}.domain`, `${domain} has a key already; one key per domain`);
+    if (domain !== undefined && selector !== undefined && file !== undefined) keys.push({ domain, selector, privateKeyFile: resolve(baseDir, file) });
+  });
+  return keys;
 }
 
 function readRelay(check: Checker, outbound: Tree, baseDir: string): RelayConfig | undefined {

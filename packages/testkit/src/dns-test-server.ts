@@ -23,6 +23,8 @@ export interface DnsTestRecords {
   MX?: ReadonlyArray<{ preference: number; exchange: string }>;
   A?: readonly string[];
   AAAA?: readonly string[];
+  /** Each record's text; split into strings of at most 255 octets on the wire (RFC 1035 §3.3.14), as DKIM keys need. */
+  TXT?: readonly string[];
 }
 
 /** One question as the server received it (for tests that want to see which lookups were made). */
@@ -110,6 +112,8 @@ function answersFor(question: dnsPacket.Question, records: DnsTestRecords): dnsP
       return (records.A ?? []).map((data) => ({ type: 'A', name, ttl: ttlSeconds, data }));
     case 'AAAA':
       return (records.AAAA ?? []).map((data) => ({ type: 'AAAA', name, ttl: ttlSeconds, data }));
+    case 'TXT':
+      return (records.TXT ?? []).map((text) => ({ type: 'TXT', name, ttl: ttlSeconds, data: characterStrings(text) }));
     default:
       return [];
   }
@@ -117,4 +121,12 @@ function answersFor(question: dnsPacket.Question, records: DnsTestRecords): dnsP
 
 function canonicalName(name: string): string {
   return name.toLowerCase().replace(/\.$/, '');
+}
+
+/** A TXT record's text as <character-string>s of at most 255 octets. */
+function characterStrings(text: string): Buffer[] {
+  const bytes = Buffer.from(text, 'utf8');
+  const parts: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += 255) parts.push(bytes.subarray(at, at + 255));
+  return parts.length > 0 ? parts : [Buffer.alloc(0)];
 }

@@ -51,7 +51,7 @@ async function bed(zone: DnsTestZone, mxPort: number): Promise<Bed> {
     queue: (config) => {
       const q = new OutboundQueue({
         reader: store, commandLog: log, logger, hostname: 'mail.example.test',
-        config: { relay: config.relay, mxPort: config.mxPort ?? mxPort, dnsServers: undefined },
+        config: { relay: config.relay, mxPort: config.mxPort ?? mxPort, dnsServers: undefined, dkim: [] },
         relayPassword: config.relayPassword, nowMs: () => clock.now, random: () => 0,
         dns: dnsLookup([dns.server], { timeoutMs: 500, tries: 1 }),
       });

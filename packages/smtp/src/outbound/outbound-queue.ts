@@ -30,6 +30,7 @@ import { composeDsn, statusFromReply, type DsnRecipient } from './delivery-statu
 import { PermanentRouteError, TemporaryRouteError, dnsLookup, resolveRoute, type DnsLookup } from './mx-route.js';
 import { expired, nextAttemptMs } from './retry-schedule.js';
 import { stripLeadingReturnPath } from './strip-return-path.js';
+import { signMessage, type DkimKey } from './dkim-signer.js';
 import { sendToHost, type HostTarget, type RecipientReply } from './send-to-host.js';
 
 export interface OutboundLogger {
@@ -47,6 +48,13 @@ export interface OutboundQueueOptions {
   config: OutboundConfig;
   /** The relay's AUTH password (read from config.relay.passwordFile by the daemon). */
   relayPassword?: string | undefined;
+  /** DKIM keys (read from config.dkim by the daemon); mail whose From domain has one is signed. */
+  dkimKeys?: readonly DkimKey[];
+  /**
+   * Connect from this address: a cluster's VIP, which the serving node holds, so mail leaves from
+   * the one address SPF, PTR and the HELO name are published for, whichever node leads.
+   */
+  sourceAddress?: string | undefined;
   nowMs?: () => number;
   /** For the order of equal-preference MX hosts (RFC 5321 §5.1). */
   random?: () => number;
@@ -123,7 +131,7 @@ export class OutboundQueue {
       throw err;
     }
     const results = new Map<string, Result>();
-    const outgoing = stripLeadingReturnPath(bytes);
+    const outgoing = await this.signed(entry, stripLeadingReturnPath(bytes));
     for (const [destination, rcpts] of this.destinations(pending)) {
       for (const [rcpt, result] of await this.deliverTo(destination, rcpts, entry, outgoing)) results.set(rcpt, result);
     }
@@ -155,6 +163,16 @@ export class OutboundQueue {
     }
   }
 
+  /** The message DKIM-signed when a key applies (dkim-signer.ts); unsigned, and logged, when signing fails. */
+  private async signed(entry: QueueEntry, message: Buffer): Promise<Buffer> {
+    try {
+      return (await signMessage(this.options.dkimKeys ?? [], message, entry.mailFrom, this.nowMs())).message;
+    } catch (err) {
+      this.options.logger.error({ queueId: entry.queueId, err: (err as Error).message }, 'outbound: DKIM signing failed; sent unsigned');
+      return message;
+    }
+  }
+
   /** Recipients grouped by where they go: all to the relay, or per domain. */
   private destinations(rcpts: readonly string[]): Map<string, string[]> {
     const groups = new Map<string, string[]>();
@@ -174,11 +192,14 @@ export class OutboundQueue {
       if (!Array.isArray(addresses)) return addresses;
       return addresses.map((address) => ({
         address, host: relay.host, port: relay.port, tls: relay.tls, verifyCertificate: relay.tlsVerify, ...(auth ? { auth } : {}),
+        sourceAddress: this.options.sourceAddress,
       }));
     }
     try {
       const route = await resolveRoute(domain, this.dns, this.random);
-      return route.hosts.flatMap((h) => h.addresses.map((address): HostTarget => ({ address, host: h.host, port: mxPort, tls: 'opportunistic', verifyCertificate: false })))
+      return route.hosts.flatMap((h) => h.addresses.map((address): HostTarget => ({
+        address, host: h.host, port: mxPort, tls: 'opportunistic', verifyCertificate: false, sourceAddress: this.options.sourceAddress,
+      })))
         .slice(0, limits.outboundMxHostsMax);
     } catch (err) {
       if (err instanceof PermanentRouteError) return { outcome: 'failed', status: err.status, reply: err.reply };

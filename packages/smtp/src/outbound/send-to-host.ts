@@ -28,6 +28,8 @@ export interface HostTarget {
   tls: 'opportunistic' | 'starttls' | 'tls' | 'none';
   verifyCertificate: boolean;
   auth?: { user: string; pass: string };
+  /** The local address to connect from (a cluster's VIP), so receivers see the address SPF and PTR name. */
+  sourceAddress?: string | undefined;
 }
 
 /** A recipient's reply: the SMTP code (2xx/4xx/5xx) and the server's text, as one line. */
@@ -54,6 +56,7 @@ export async function sendToHost(target: HostTarget, envelope: HostEnvelope, byt
     requireTLS: target.tls === 'starttls',
     ignoreTLS: target.tls === 'none',
     name: heloName,
+    ...(target.sourceAddress !== undefined ? { localAddress: target.sourceAddress } : {}),
     connectionTimeout: limits.outboundConnectTimeoutMs,
     greetingTimeout: limits.outboundConnectTimeoutMs,
     socketTimeout: limits.outboundReplyTimeoutMs,

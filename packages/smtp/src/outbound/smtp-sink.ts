@@ -6,7 +6,7 @@
  */
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 
-export interface SinkMessage { mailFrom: string; rcptTo: string[]; bytes: Buffer; tls: boolean; user: string | undefined }
+export interface SinkMessage { mailFrom: string; rcptTo: string[]; bytes: Buffer; tls: boolean; user: string | undefined; client: string }
 
 /** A reply for a recipient: undefined accepts it; otherwise "<code> <text>". */
 export type RcptPolicy = (address: string) => string | undefined;
@@ -48,6 +48,7 @@ export class SmtpSink {
             mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             rcptTo: session.envelope.rcptTo.map((r) => r.address),
             bytes: Buffer.concat(chunks), tls: session.secure, user: typeof session.user === 'string' ? session.user : undefined,
+            client: session.remoteAddress.replace(/^::ffff:/, ''),
           });
           callback(null, `2.0.0 Ok: queued as SINK${sink!.received.length}`);
         });
