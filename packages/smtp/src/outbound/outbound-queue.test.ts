@@ -108,6 +108,7 @@ test('MX hosts in preference order: a refused connection falls through to the ne
     assert.equal(mx2.received[0]!.mailFrom, sender);
     // As queued, less the leading Return-Path a stored message carries (RFC 5321 §4.4: not sent on).
     assert.match(queued.toString(), /^Return-Path: <demo@example\.test>\r\n/);
+    assert.deepEqual(mx2.received[0]!.mailArgs, { SIZE: String(mx2.received[0]!.bytes.length) }, 'SIZE declared; no BODY=8BITMIME for 7-bit mail');
     assert.deepEqual(mx2.received[0]!.bytes, queued.subarray('Return-Path: <demo@example.test>\r\n'.length));
     assert.deepEqual(b.store.listQueue(), []);
     assert.deepEqual(b.queueFiles(), []);
@@ -272,6 +273,26 @@ test('a relay: every domain through it, STARTTLS required and AUTH given; a refu
     assert.equal(relay.received[0]!.tls, true);
     assert.equal(relay.received[0]!.user, 'tandem');
     assert.deepEqual(b.store.listQueue(), []);
+  } finally {
+    await relay.close();
+    await b.close();
+  }
+});
+
+test('8-bit content is declared BODY=8BITMIME (RFC 6152) and reaches the server byte for byte', async () => {
+  const port = await freePort();
+  const b = await bed({}, port);
+  const relay = await SmtpSink.start('127.0.0.1', port);
+  try {
+    const bytes = Buffer.from('Subject: caf\u00e9\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nd\u00e9j\u00e0 vu\r\n', 'utf8');
+    const r = await b.log.propose({
+      type: 'message.send', timestampMs: t0, dedupeKey: '8bit', queueId: 'E8', envelope: { mailFrom: sender, rcptTo: ['x@one.test'] },
+      recipients: [], remote: ['x@one.test'], message: bytes,
+    });
+    assert.ok(r.ok);
+    await b.queue({ relay: { host: '127.0.0.1', port, tls: 'none', tlsVerify: true, user: undefined, passwordFile: undefined } }).runOnce();
+    assert.deepEqual(relay.received[0]!.mailArgs, { SIZE: String(bytes.length), BODY: '8BITMIME' });
+    assert.deepEqual(relay.received[0]!.bytes, bytes);
   } finally {
     await relay.close();
     await b.close();

@@ -10,6 +10,7 @@
  *    this attempt (2xx delivered, 5xx failed, anything else deferred). Trying a lower-preference
  *    MX after a real answer would only deliver twice or bounce differently.
  */
+import { isIP } from 'node:net';
 import nodemailer from 'nodemailer';
 import type { NodemailerError } from 'nodemailer';
 import { limits } from '@tandem/config';
@@ -42,6 +43,11 @@ export type HostOutcome =
 
 export interface HostEnvelope { mailFrom: string; rcptTo: string[] }
 
+function hasEightBitBytes(bytes: Buffer): boolean {
+  for (const byte of bytes) if (byte > 0x7f) return true;
+  return false;
+}
+
 /** Replies are one line in logs and in the queue (multi-line replies are joined). */
 function oneLine(text: string | undefined, fallback: string): string {
   const line = (text ?? '').replace(/\r?\n/g, ' ').trim();
@@ -60,14 +66,20 @@ export async function sendToHost(target: HostTarget, envelope: HostEnvelope, byt
     connectionTimeout: limits.outboundConnectTimeoutMs,
     greetingTimeout: limits.outboundConnectTimeoutMs,
     socketTimeout: limits.outboundReplyTimeoutMs,
-    tls: { servername: target.host, rejectUnauthorized: target.verifyCertificate, minVersion: 'TLSv1.2' },
+    // SNI carries a name only (RFC 6066 §3): a relay given as an address is sent none.
+    tls: { ...(isIP(target.host) === 0 ? { servername: target.host } : {}), rejectUnauthorized: target.verifyCertificate, minVersion: 'TLSv1.2' },
     ...(target.auth ? { auth: target.auth } : {}),
     disableFileAccess: true,
     disableUrlAccess: true,
     logger: false,
   });
   try {
-    const info = await transport.sendMail({ envelope: { from: envelope.mailFrom, to: envelope.rcptTo }, raw: bytes });
+    // SIZE (RFC 1870 §6) lets the server refuse a message too big before it is sent; BODY=8BITMIME
+    // (RFC 6152 §2) declares 8-bit content. nodemailer adds each only where the server offers it.
+    const info = await transport.sendMail({
+      envelope: { from: envelope.mailFrom, to: envelope.rcptTo, size: bytes.length, use8BitMime: hasEightBitBytes(bytes) } as { from: string; to: string[] },
+      raw: bytes,
+    });
     const replies = new Map<string, RecipientReply>();
     const accepted = new Set(info.accepted.map(String));
     for (const err of (info as { rejectedErrors?: NodemailerError[] }).rejectedErrors ?? []) {

@@ -6,7 +6,11 @@
  */
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 
-export interface SinkMessage { mailFrom: string; rcptTo: string[]; bytes: Buffer; tls: boolean; user: string | undefined; client: string }
+export interface SinkMessage {
+  mailFrom: string; rcptTo: string[]; bytes: Buffer; tls: boolean; user: string | undefined; client: string;
+  /** MAIL FROM's parameters, e.g. { SIZE: '123', BODY: '8BITMIME' }. */
+  mailArgs: Record<string, string>;
+}
 
 /** A reply for a recipient: undefined accepts it; otherwise "<code> <text>". */
 export type RcptPolicy = (address: string) => string | undefined;
@@ -24,6 +28,7 @@ export class SmtpSink {
     let sink: SmtpSink | undefined;
     const config: SMTPServerOptions = {
       logger: false,
+      size: 64 * 1024 * 1024, // advertised in EHLO, so a client declares SIZE (RFC 1870)
       disabledCommands: options.auth ? [] : ['AUTH'],
       ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : { hideSTARTTLS: true }),
       ...(options.brokenTls ? { requestCert: true, rejectUnauthorized: true, maxVersion: 'TLSv1.2' as const } : {}),
@@ -49,6 +54,7 @@ export class SmtpSink {
             rcptTo: session.envelope.rcptTo.map((r) => r.address),
             bytes: Buffer.concat(chunks), tls: session.secure, user: typeof session.user === 'string' ? session.user : undefined,
             client: session.remoteAddress.replace(/^::ffff:/, ''),
+            mailArgs: session.envelope.mailFrom ? { ...(session.envelope.mailFrom.args as Record<string, string> | false || {}) } : {},
           });
           callback(null, `2.0.0 Ok: queued as SINK${sink!.received.length}`);
         });
