@@ -279,6 +279,21 @@ test('a relay: every domain through it, STARTTLS required and AUTH given; a refu
   }
 });
 
+test('a relay on implicit TLS (RFC 8314, port 465 style) gets the message over TLS', async () => {
+  const port = await freePort();
+  const b = await bed({}, port);
+  const relay = await SmtpSink.start('127.0.0.2', port, { tls: await testCertificate(), implicitTls: true });
+  try {
+    await b.send(1, ['a@one.test']);
+    await b.queue({ relay: { host: '127.0.0.2', port, tls: 'tls', tlsVerify: false, user: undefined, passwordFile: undefined } }).runOnce();
+    assert.equal(relay.received.length, 1);
+    assert.equal(relay.received[0]!.tls, true);
+  } finally {
+    await relay.close();
+    await b.close();
+  }
+});
+
 test('8-bit content is declared BODY=8BITMIME (RFC 6152) and reaches the server byte for byte', async () => {
   const port = await freePort();
   const b = await bed({}, port);

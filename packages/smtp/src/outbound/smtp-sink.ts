@@ -24,13 +24,14 @@ export class SmtpSink {
   private constructor(private readonly server: SMTPServer, readonly host: string, readonly port: number) {}
 
   /** `brokenTls`: STARTTLS is offered, but every handshake fails (TLS 1.2 only, and a client certificate demanded). */
-  static async start(host: string, port: number, options: { tls?: { key: string; cert: string }; auth?: { user: string; pass: string }; brokenTls?: boolean } = {}): Promise<SmtpSink> {
+  static async start(host: string, port: number, options: { tls?: { key: string; cert: string }; auth?: { user: string; pass: string }; brokenTls?: boolean; implicitTls?: boolean } = {}): Promise<SmtpSink> {
     let sink: SmtpSink | undefined;
     const config: SMTPServerOptions = {
       logger: false,
       size: 64 * 1024 * 1024, // advertised in EHLO, so a client declares SIZE (RFC 1870)
       disabledCommands: options.auth ? [] : ['AUTH'],
       ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : { hideSTARTTLS: true }),
+      ...(options.implicitTls ? { secure: true } : {}),
       ...(options.brokenTls ? { requestCert: true, rejectUnauthorized: true, maxVersion: 'TLSv1.2' as const } : {}),
       authOptional: !options.auth,
       onAuth(auth, _session, callback) {
