@@ -5,6 +5,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
@@ -270,6 +271,25 @@ test('a relay by name is found by the system resolver (/etc/hosts: localhost), e
   await b.queue({ relay: { host: 'localhost', port, tls: 'none', tlsVerify: true, user: undefined, passwordFile: undefined } }).runOnce();
   assert.deepEqual(relay.received.map((m) => m.rcptTo), [['a@one.test']]);
   assert.deepEqual(b.store.listQueue(), []);
+});
+
+test('stop() cuts a transaction stuck on a silent server at once; the recipient stays pending, no outcome recorded', async (t) => {
+  const { b, port } = await setUp(t, { 'remote.test': { MX: [{ preference: 10, exchange: 'mx.remote.test' }] }, 'mx.remote.test': { A: ['127.0.0.2'] } });
+  // Accepts the connection and never greets: the client would wait limits.outboundConnectTimeoutMs.
+  const sockets: Socket[] = [];
+  let connected: () => void = () => undefined;
+  const seen = new Promise<void>((resolve) => { connected = resolve; });
+  const silent = createServer((socket) => { sockets.push(socket); connected(); });
+  await new Promise<void>((resolve) => silent.listen(port, '127.0.0.2', resolve));
+  t.after(() => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); silent.close(() => resolve()); }));
+  await b.send(1, ['a@remote.test']);
+  const q = b.queue({});
+  q.start();
+  await seen;
+  const stopped = await Promise.race([q.stop().then(() => 'stopped'), new Promise((resolve) => setTimeout(resolve, 5_000, 'still waiting')).then((v) => v)]);
+  assert.equal(stopped, 'stopped', 'stop() did not wait for the greeting timeout');
+  const entry = b.store.getQueueEntry('Q1')!;
+  assert.deepEqual([entry.attempts, entry.recipients[0]!.state, entry.recipients[0]!.attempts], [0, 'pending', 0]);
 });
 
 test('message.send through the log leaves the local copy and the queue entry in one step (the value says what was queued)', async () => {

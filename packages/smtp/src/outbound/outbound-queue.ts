@@ -71,6 +71,8 @@ export class OutboundQueue {
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Map<string, Promise<void>>();
   private scanning = false;
+  /** Aborted by stop(): transactions under way are cut, and their outcomes are not recorded. */
+  private stopping = new AbortController();
   private readonly dns: DnsLookup;
   private readonly nowMs: () => number;
   private readonly random: () => number;
@@ -83,6 +85,7 @@ export class OutboundQueue {
 
   start(): void {
     if (this.timer) return;
+    if (this.stopping.signal.aborted) this.stopping = new AbortController();
     this.timer = setInterval(() => this.scan(), limits.outboundScanIntervalMs);
     this.scan();
   }
@@ -93,10 +96,15 @@ export class OutboundQueue {
     await Promise.allSettled([...this.inFlight.values()]);
   }
 
-  /** Stops looking for work and waits for the attempts under way (each bounded by the SMTP timeouts). */
+  /**
+   * Stops looking for work and cuts the transactions under way (a leader stepping down must not
+   * hold its hand-over for a remote server's timeout): their recipients stay pending, and the next
+   * serving node tries them again (at least once, DESIGN §4).
+   */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
+    this.stopping.abort();
     await Promise.allSettled([...this.inFlight.values()]);
   }
 
@@ -135,6 +143,7 @@ export class OutboundQueue {
     for (const [destination, rcpts] of this.destinations(pending)) {
       for (const [rcpt, result] of await this.deliverTo(destination, rcpts, entry, outgoing)) results.set(rcpt, result);
     }
+    if (this.stopping.signal.aborted) return; // cut short: what was found is not the remote servers' answer
     const now = this.nowMs();
     if (expired(entry.arrivalMs, now)) {
       for (const [rcpt, r] of results) {
@@ -230,12 +239,12 @@ export class OutboundQueue {
     }
     const unreachable: string[] = [];
     for (const target of targets) {
-      let outcome = await sendToHost(target, { mailFrom: entry.mailFrom, rcptTo: rcpts }, bytes, this.options.hostname);
+      let outcome = await sendToHost(target, { mailFrom: entry.mailFrom, rcptTo: rcpts }, bytes, this.options.hostname, this.stopping.signal);
       // Opportunistic TLS (RFC 7435 §5): a server whose STARTTLS fails still gets the mail in
       // plaintext, as Postfix's "may" level does; a relay's required TLS never falls back.
       if (outcome.kind === 'unreachable' && outcome.tlsFailed && target.tls === 'opportunistic') {
         this.options.logger.warn({ queueId: entry.queueId, host: target.host, address: target.address, reason: outcome.reason }, 'outbound: TLS handshake failed; trying again in plaintext');
-        outcome = await sendToHost({ ...target, tls: 'none' }, { mailFrom: entry.mailFrom, rcptTo: rcpts }, bytes, this.options.hostname);
+        outcome = await sendToHost({ ...target, tls: 'none' }, { mailFrom: entry.mailFrom, rcptTo: rcpts }, bytes, this.options.hostname, this.stopping.signal);
       }
       const name = `${target.host}[${target.address}]:${target.port}`;
       if (outcome.kind === 'unreachable') {

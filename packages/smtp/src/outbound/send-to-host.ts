@@ -54,7 +54,9 @@ function oneLine(text: string | undefined, fallback: string): string {
   return line.length > 0 ? line : fallback;
 }
 
-export async function sendToHost(target: HostTarget, envelope: HostEnvelope, bytes: Buffer, heloName: string): Promise<HostOutcome> {
+/** `signal` aborts the transaction: its connection is closed at once (the serving node is stepping down). */
+export async function sendToHost(target: HostTarget, envelope: HostEnvelope, bytes: Buffer, heloName: string, signal?: AbortSignal): Promise<HostOutcome> {
+  if (signal?.aborted) return { kind: 'unreachable', reason: 'not tried: delivery is stopping', tlsFailed: false };
   const transport = nodemailer.createTransport({
     host: target.address,
     port: target.port,
@@ -79,6 +81,8 @@ export async function sendToHost(target: HostTarget, envelope: HostEnvelope, byt
     const info = await transport.sendMail({
       envelope: { from: envelope.mailFrom, to: envelope.rcptTo, size: bytes.length, use8BitMime: hasEightBitBytes(bytes) } as { from: string; to: string[] },
       raw: bytes,
+      // nodemailer ends the connection when this aborts (the transaction fails with an abort error).
+      ...(signal ? { signal } : {}),
     });
     const replies = new Map<string, RecipientReply>();
     const accepted = new Set(info.accepted.map(String));
