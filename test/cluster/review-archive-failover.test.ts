@@ -40,6 +40,10 @@ test('review and archive across a failover: replicated, approved by the new lead
     // 25 accepted messages; each held one also brought the reviewer a notice (a delivery, journaled too).
     assert.equal(archL.records, 30);
     assert.deepEqual(archO.head, archL.head, 'the same journal head on both data nodes');
+    // The gauges come from replicated state: the follower's /metrics says what the leader's does.
+    const { stdout: metrics } = await c.harness.exec(other, process.execPath, ['-e', "fetch('http://127.0.0.1:9465/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))"]);
+    assert.ok(metrics.split('\n').includes('tandem_review_held_messages 5'), metrics);
+    assert.ok(metrics.split('\n').includes('tandem_archive_records 30'));
 
     await c.kill(leader);
     const newLeader = await c.waitForServingLeader(15_000, { not: leader });

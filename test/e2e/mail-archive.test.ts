@@ -28,6 +28,7 @@ test('archive: enable, journal, survive a user\'s delete, search, export to mbox
   await send('partner@supplier.test', 'Prévision Q4', 'the forecast is attached\r\nFrom the desk of the partner\r\n');
   await send('friend@elsewhere.test', 'lunch', 'noon?\r\n');
   assert.match(await ok('archive', 'status'), /^archive on, retention 3650 days; 2 records \(0 expired\)/);
+  assert.deepEqual((JSON.parse(await ok('status', '--json')) as { archive: unknown }).archive, { enabled: true, records: 2 });
 
   // demo deletes the partner's message; the archive keeps it.
   const imap = new ImapFlow({ host: '127.0.0.1', port: ports.imap, secure: false, doSTARTTLS: false, auth: { user: 'demo@example.test', pass: password }, logger: false });

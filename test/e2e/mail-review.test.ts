@@ -49,6 +49,7 @@ test('review: held by a rule, the reviewer told, listed and shown, approved into
 
   const listing = JSON.parse(await ok('review', 'list', '--json')) as { count: number; entries: Array<{ queueId: string; rule: string; from: string; to: string[]; subject: string }> };
   assert.equal(listing.count, 1);
+  assert.equal((JSON.parse(await ok('status', '--json')) as { reviewHeld: number }).reviewHeld, 1, 'tandem status counts held mail');
   const [held] = listing.entries;
   assert.deepEqual([held!.rule, held!.from, held!.to, held!.subject], ['rival', 'spy@rival.test', ['demo@example.test'], 'Prix réduits']);
   assert.match(await ok('review', 'list'), new RegExp(`^${held!.queueId} .* rival +spy@rival\\.test +demo@example\\.test +Prix réduits$`, 'm'));

@@ -107,6 +107,7 @@ test('outbound: delivered to the MX, bounced to the sender, queued and listed, k
   await until('the bounce is in the INBOX', async () => (await inbox()).includes('Undelivered Mail Returned to Sender'));
   const listed = await queue();
   assert.equal(listed.count, 1);
+  assert.equal((JSON.parse((await cli('status', '--json')).stdout) as { outboundQueued: number }).outboundQueued, 1, 'tandem status counts the queue');
   assert.deepEqual(listed.entries[0]!.recipients.map((r) => [r.address, r.state, r.reply]), [
     ['nobody@remote.test', 'failed', '550 5.1.1 <nobody@remote.test>: no such user here'], ['grey@remote.test', 'pending', '451 4.7.1 greylisted']]);
   const human = await cli('queue', 'list');

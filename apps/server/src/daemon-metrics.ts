@@ -27,6 +27,8 @@ export interface MetricsSource {
   outboundQueued?(): number;
   /** Messages held for review (replicated state too). */
   reviewHeld?(): number;
+  /** Records in the archive journal (expired ones included: the chain keeps them). */
+  archiveRecords?(): number;
 }
 
 export interface ProtocolMeter {
@@ -73,6 +75,7 @@ export class DaemonMetrics {
     r.gauge('tandem_backup_last_sent_seconds', 'When this node last streamed a whole backup (Unix time); absent before the first.', () =>
       one(this.lastBackupSentMs === undefined ? undefined : Math.floor(this.lastBackupSentMs / 1000)));
     this.backups = r.counter('tandem_backups_total', 'Backups streamed by this node: sent whole, or cut short (an error, or the reader went away).');
+    r.gauge('tandem_archive_records', 'Records in the mail archive journal (expired ones included).', () => one(this.source?.archiveRecords?.()));
     r.gauge('tandem_review_held_messages', 'Messages held for review, waiting for a reviewer\'s decision.', () => one(this.source?.reviewHeld?.()));
     r.gauge('tandem_outbound_queue_messages', 'Messages waiting in the outbound queue for at least one remote recipient.', () => one(this.source?.outboundQueued?.()));
     this.outbound = r.counter('tandem_outbound_deliveries_total', 'Remote recipients by the outcome of a delivery attempt made here: delivered, deferred or failed (bounced).');

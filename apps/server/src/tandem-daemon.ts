@@ -138,13 +138,13 @@ export class TandemDaemon {
       closers.push(() => services.stop());
       metrics.setSource({
         member: () => undefined, smtpDeliveriesInFlight: () => services.deliveriesInFlight, imapSessions: () => services.imapSessions,
-        outboundQueued: () => store.listQueue().length, reviewHeld: () => store.listHeld().length,
+        ...mailFlowMetrics(store),
       });
       const reloadTls = tlsReloader(services);
       await startAdminAndMetrics(config, logger, closers, metrics, undefined, store, commandLog, reloadTls, () => ({
         version: '0.1.0', dev: config.dev, uptimeMs: uptimeMs(), appliedIndex: store.appliedIndex, dataDir: config.dataDir, listeners,
         domains: store.listDomains().length, users: store.listUsers().length, deliveriesInFlight: services.deliveriesInFlight,
-        commandLog: commandLog.stats(), tls: certificate,
+        ...mailFlowStatus(store), commandLog: commandLog.stats(), tls: certificate,
       }));
       daemon = new TandemDaemon({ ...base, listeners, serviceHost: undefined, certFile: tls.certFile, demo }, closers, reloadTls);
       return daemon;
@@ -186,7 +186,7 @@ export class TandemDaemon {
     await startAdminAndMetrics(config, logger, closers, metrics, member, store, commandLog, reloadTls, () => ({
       version: '0.1.0', kind, uptimeMs: uptimeMs(), appliedIndex: store.appliedIndex, dataDir: config.dataDir,
       listeners: mailServices.addresses() ?? null, domains: store.listDomains().length, users: store.listUsers().length,
-      deliveriesInFlight: mailServices.deliveriesInFlight, member: member.report(), commandLog: member.commandLog!.stats(), tls: certificate,
+      deliveriesInFlight: mailServices.deliveriesInFlight, ...mailFlowStatus(store), member: member.report(), commandLog: member.commandLog!.stats(), tls: certificate,
     }));
     daemon = new TandemDaemon({ ...base, listeners: undefined, serviceHost, certFile: tls.certFile, demo: undefined }, closers, reloadTls);
     return daemon;
@@ -236,8 +236,22 @@ function memberMetricsSource(member: ClusterMember, services: MailServices | und
     },
     smtpDeliveriesInFlight: () => services?.deliveriesInFlight ?? 0,
     imapSessions: () => services?.imapSessions ?? 0,
-    ...(store ? { outboundQueued: () => store.listQueue().length, reviewHeld: () => store.listHeld().length } : {}),
+    ...(store ? mailFlowMetrics(store) : {}),
   };
+}
+
+/** What waits for someone, for `tandem status`: the outbound queue, held mail, the archive. */
+function mailFlowStatus(store: StoreReader): Record<string, unknown> {
+  const archive = store.archiveConfig();
+  return {
+    outboundQueued: store.listQueue().length, reviewHeld: store.listHeld().length,
+    archive: { enabled: archive?.enabled ?? false, records: store.archiveHead()?.seq ?? 0 },
+  };
+}
+
+/** The same as gauges (daemon-metrics.ts); replicated state, so every data member reports the same. */
+function mailFlowMetrics(store: StoreReader): Pick<Parameters<DaemonMetrics['setSource']>[0], 'outboundQueued' | 'reviewHeld' | 'archiveRecords'> {
+  return { outboundQueued: () => store.listQueue().length, reviewHeld: () => store.listHeld().length, archiveRecords: () => store.archiveHead()?.seq ?? 0 };
 }
 
 /** `tandem backup create`: the store's snapshot archive, streamed to the CLI (store-backup.ts). */
