@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { limits, type OutboundConfig } from '@tandem/config';
 import { DnsTestServer, freePort, type DnsTestZone } from '@tandem/testkit';
-import { LocalCommandLog, MailStore, type Command, type DeliverValue } from '@tandem/store';
+import { LocalCommandLog, MailStore, type Command, type CommandLog, type DeliverValue } from '@tandem/store';
 import { testCertificate } from '../intake-test-harness.js';
 import { OutboundQueue, type OutboundLogger } from './outbound-queue.js';
 import { dnsLookup } from './mx-route.js';
@@ -25,7 +25,8 @@ interface Bed {
   log: LocalCommandLog;
   clock: { now: number };
   lines: Array<{ msg: string; fields: Record<string, unknown> }>;
-  queue(config: Partial<OutboundConfig> & { relayPassword?: string }): OutboundQueue;
+  /** `commandLog`: in place of the store's log (to make proposals fail). */
+  queue(config: Partial<OutboundConfig> & { relayPassword?: string; commandLog?: CommandLog }): OutboundQueue;
   send(n: number, remote: string[], mailFrom?: string): Promise<void>;
   queueFiles(): string[];
   close(): Promise<void>;
@@ -51,7 +52,7 @@ async function bed(zone: DnsTestZone, mxPort: number): Promise<Bed> {
     store, log, clock, lines,
     queue: (config) => {
       const q = new OutboundQueue({
-        reader: store, commandLog: log, logger, hostname: 'mail.example.test',
+        reader: store, commandLog: config.commandLog ?? log, logger, hostname: 'mail.example.test',
         config: { relay: config.relay, mxPort: config.mxPort ?? mxPort, dnsServers: undefined, dkim: [] },
         relayPassword: config.relayPassword, nowMs: () => clock.now, random: () => 0,
         dns: dnsLookup([dns.server], { timeoutMs: 500, tries: 1 }),
@@ -271,6 +272,22 @@ test('a relay by name is found by the system resolver (/etc/hosts: localhost), e
   await b.queue({ relay: { host: 'localhost', port, tls: 'none', tlsVerify: true, user: undefined, passwordFile: undefined } }).runOnce();
   assert.deepEqual(relay.received.map((m) => m.rcptTo), [['a@one.test']]);
   assert.deepEqual(b.store.listQueue(), []);
+});
+
+test('an attempt whose outcome cannot be recorded is not repeated at the next scan, only a minute later', async (t) => {
+  const { b, sink: mx } = await setUp(t, { 'remote.test': { MX: [{ preference: 10, exchange: 'mx.remote.test' }] }, 'mx.remote.test': { A: ['127.0.0.2'] } }, { host: '127.0.0.2' });
+  mx.policy = () => '451 4.3.2 later';
+  await b.send(1, ['a@remote.test']);
+  const refusing: CommandLog = { propose: () => Promise.reject(new Error('the log refused it')), close: async () => undefined };
+  const q = b.queue({ commandLog: refusing });
+  await q.runOnce();
+  assert.ok(b.lines.some((l) => l.msg.startsWith('outbound: an attempt failed') && l.fields.queueId === 'Q1'));
+  await q.runOnce();
+  assert.equal(mx.asked.length, 1, 'not knocked on again at once');
+  b.clock.now += limits.outboundRetryDelaysMs[0]!;
+  await q.runOnce();
+  assert.equal(mx.asked.length, 2, 'tried again a minute later');
+  assert.equal(b.store.getQueueEntry('Q1')!.attempts, 0, 'nothing was recorded');
 });
 
 test('stop() cuts a transaction stuck on a silent server at once; the recipient stays pending, no outcome recorded', async (t) => {

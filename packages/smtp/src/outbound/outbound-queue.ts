@@ -70,6 +70,12 @@ interface Result { outcome: QueueOutcome; reply: string; status: string; remoteM
 export class OutboundQueue {
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Map<string, Promise<void>>();
+  /**
+   * Entries whose last attempt failed here before its outcome was recorded (a proposal refused, a
+   * store error): not tried again before this time, so a local fault does not knock on remote
+   * servers every scan. Local to this node; a new leader starts without it.
+   */
+  private readonly heldBack = new Map<string, number>();
   private scanning = false;
   /** Aborted by stop(): transactions under way are cut, and their outcomes are not recorded. */
   private stopping = new AbortController();
@@ -116,10 +122,12 @@ export class OutboundQueue {
       const now = this.nowMs();
       for (const entry of this.options.reader.listQueue()) {
         if (this.inFlight.size >= limits.outboundConcurrentDeliveriesMax) break;
-        if (entry.nextAttemptMs > now || this.inFlight.has(entry.queueId)) continue;
+        if (entry.nextAttemptMs > now || this.inFlight.has(entry.queueId) || (this.heldBack.get(entry.queueId) ?? 0) > now) continue;
         const id = entry.queueId;
+        this.heldBack.delete(id);
         const run = this.attempt(entry).catch((err: unknown) => {
-          this.options.logger.error({ err, queueId: id }, 'outbound: an attempt failed; the entry stays queued');
+          this.heldBack.set(id, this.nowMs() + limits.outboundRetryDelaysMs[0]!);
+          this.options.logger.error({ err, queueId: id }, 'outbound: an attempt failed; the entry stays queued and is tried again in a minute');
         }).finally(() => { this.inFlight.delete(id); });
         this.inFlight.set(id, run);
       }
