@@ -244,14 +244,14 @@ function memberMetricsSource(member: ClusterMember, services: MailServices | und
 function mailFlowStatus(store: StoreReader): Record<string, unknown> {
   const archive = store.archiveConfig();
   return {
-    outboundQueued: store.listQueue().length, reviewHeld: store.listHeld().length,
+    outboundQueued: store.queueSize(), reviewHeld: store.heldSize(),
     archive: { enabled: archive?.enabled ?? false, records: store.archiveHead()?.seq ?? 0 },
   };
 }
 
 /** The same as gauges (daemon-metrics.ts); replicated state, so every data member reports the same. */
 function mailFlowMetrics(store: StoreReader): Pick<Parameters<DaemonMetrics['setSource']>[0], 'outboundQueued' | 'reviewHeld' | 'archiveRecords'> {
-  return { outboundQueued: () => store.listQueue().length, reviewHeld: () => store.listHeld().length, archiveRecords: () => store.archiveHead()?.seq ?? 0 };
+  return { outboundQueued: () => store.queueSize(), reviewHeld: () => store.heldSize(), archiveRecords: () => store.archiveHead()?.seq ?? 0 };
 }
 
 /** `tandem backup create`: the store's snapshot archive, streamed to the CLI (store-backup.ts). */

@@ -6,7 +6,7 @@
  * `text`. Oldest first; at most `limit` results, with the whole count of matches.
  */
 import libmime from 'libmime';
-import { canonicalAddress, type ArchiveRecord, type StoreReader } from '@tandem/store';
+import { matchesAddressPattern, type ArchiveRecord, type StoreReader } from '@tandem/store';
 
 export interface ArchiveQuery {
   /** The envelope sender or the From header contains this (case-insensitive); "@domain" matches the domain. */
@@ -54,18 +54,11 @@ async function matches(reader: StoreReader, r: ArchiveRecord, q: ArchiveQuery): 
     const needle = q.from.toLowerCase();
     if (!r.mailFrom.toLowerCase().includes(needle) && !decodedHeader(r.from).toLowerCase().includes(needle)) return false;
   }
-  if (q.to !== undefined && !r.rcptTo.some((a) => addressMatches(q.to!, a))) return false;
+  if (q.to !== undefined && !r.rcptTo.some((a) => matchesAddressPattern(q.to!, a))) return false;
   if (q.subject !== undefined && !decodedHeader(r.subject).toLowerCase().includes(q.subject.toLowerCase())) return false;
   if (q.text !== undefined) {
     if (r.file === null) return false;
     if (!(await reader.readArchived(r.seq)).toString('utf8').toLowerCase().includes(q.text.toLowerCase())) return false;
   }
   return true;
-}
-
-function addressMatches(pattern: string, address: string): boolean {
-  let a: string;
-  try { a = canonicalAddress(address); } catch { return false; }
-  const p = pattern.toLowerCase();
-  return p.startsWith('@') ? a.endsWith(p) : a === p;
 }

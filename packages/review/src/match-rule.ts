@@ -8,7 +8,7 @@
  * `direction` is how the message travels. The first matching rule by name wins, so the outcome does
  * not depend on the order rules were added in.
  */
-import { canonicalAddress, type ReviewRule } from '@tandem/store';
+import { matchesAddressPattern, type ReviewRule } from '@tandem/store';
 
 /** inbound: from outside (no AUTH); outbound: AUTH and a recipient elsewhere; internal: AUTH and every recipient local. */
 export type Direction = 'inbound' | 'outbound' | 'internal';
@@ -24,14 +24,6 @@ export function matchingRule(rules: readonly ReviewRule[], tx: ReviewedTransacti
   const sorted = [...rules].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return sorted.find((rule) =>
     (rule.direction === 'any' || rule.direction === tx.direction) &&
-    (rule.from === undefined || matches(rule.from, tx.mailFrom)) &&
-    (rule.to === undefined || tx.rcptTo.some((rcpt) => matches(rule.to!, rcpt))));
-}
-
-/** `pattern` is canonical (an address in lower case, or "@domain"). */
-function matches(pattern: string, address: string): boolean {
-  if (address === '') return false;
-  let canonical: string;
-  try { canonical = canonicalAddress(address); } catch { return false; }
-  return pattern.startsWith('@') ? canonical.endsWith(pattern) : canonical === pattern;
+    (rule.from === undefined || matchesAddressPattern(rule.from, tx.mailFrom)) &&
+    (rule.to === undefined || tx.rcptTo.some((rcpt) => matchesAddressPattern(rule.to!, rcpt))));
 }

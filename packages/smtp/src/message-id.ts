@@ -7,8 +7,6 @@
 import { limits } from '@tandem/config';
 import { headerFields } from '@tandem/store';
 
-export { headerSection } from '@tandem/store';
-
 export function messageIdOf(raw: Uint8Array): string | undefined {
   const value = headerFields(raw, ['message-id'], limits.mailLogMessageIdCharsMax).get('message-id');
   return value === '' ? undefined : value;

@@ -5,9 +5,8 @@
  */
 import { simpleParser } from 'mailparser';
 import { heldNotice } from '@tandem/review';
-import type { CommandLog, StoreReader } from '@tandem/store';
-import { headerSection } from './message-id.js';
-import { newQueueId } from './queue-id.js';
+import { headerSection, type CommandLog, type StoreReader } from '@tandem/store';
+import { serverMessage } from './server-message.js';
 
 export interface NotifyDeps {
   reader: StoreReader;
@@ -28,10 +27,7 @@ export async function notifyReviewers(queueId: string, deps: NotifyDeps): Promis
     hostname: deps.hostname, reviewers, queueId, rule: held.rule, mailFrom: held.mailFrom, rcptTo: held.rcptTo,
     subject, sizeBytes: held.sizeBytes, dateMs: timestampMs,
   });
-  const result = await deps.commandLog.propose({
-    type: 'message.deliver', timestampMs, dedupeKey: `review-notice:${queueId}`, queueId: newQueueId(),
-    envelope: { mailFrom: '', rcptTo: reviewers }, recipients: reviewers.map((user) => ({ user, mailbox: 'INBOX' })), message,
-  });
+  const result = await deps.commandLog.propose(serverMessage({ rcptTo: reviewers, users: reviewers, dedupeKey: `review-notice:${queueId}`, message, timestampMs }));
   if (!result.ok) throw new Error(`${result.error}: ${result.message}`);
 }
 

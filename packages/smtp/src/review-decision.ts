@@ -7,8 +7,7 @@
  * unwanted, and a report to a forged sender is backscatter.
  */
 import type { ApplyResult, CommandLog, DeliverValue, StoreReader } from '@tandem/store';
-import { composeDsn } from './outbound/delivery-status.js';
-import { newQueueId } from './queue-id.js';
+import { serverDsn, serverMessage } from './server-message.js';
 
 export interface ReviewDecisionDeps {
   reader: StoreReader;
@@ -26,16 +25,13 @@ export async function rejectHeld(queueId: string, reviewer: string, reason: stri
   const users = held && held.mailFrom !== '' ? deps.reader.resolveRecipient(held.mailFrom) : [];
   if (held && users.length > 0) {
     const now = deps.nowMs();
-    const message = composeDsn({
-      reportingMta: deps.hostname, postmaster: `MAILER-DAEMON@${deps.hostname}`, to: held.mailFrom, queueId,
+    const message = serverDsn(deps.hostname, {
+      to: held.mailFrom, queueId,
       arrivalMs: held.arrivalMs, dateMs: now, messageId: `<review-rejected.${queueId}@${deps.hostname}>`,
       recipients: held.rcptTo.map((address) => ({ address, action: 'failed' as const, status: '5.7.1', diagnostic: `550 5.7.1 not approved by review: ${reason}` })),
       original: await deps.reader.readHeld(queueId),
     });
-    const told = await deps.commandLog.propose({
-      type: 'message.deliver', timestampMs: now, dedupeKey: `review-rejected:${queueId}`, queueId: newQueueId(),
-      envelope: { mailFrom: '', rcptTo: [held.mailFrom] }, recipients: users.map((user) => ({ user, mailbox: 'INBOX' })), message,
-    });
+    const told = await deps.commandLog.propose(serverMessage({ rcptTo: [held.mailFrom], users, dedupeKey: `review-rejected:${queueId}`, message, timestampMs: now }));
     senderTold = told.ok;
   }
   const result = await deps.commandLog.propose({ type: 'review.reject', timestampMs: deps.nowMs(), queueId, reviewer, reason });

@@ -124,3 +124,16 @@ export function parseAliasSource(input: string): { source: string; domain: strin
   const source = canonicalAddress(input);
   return { source, domain: source.slice(source.lastIndexOf('@') + 1), catchAll: false };
 }
+
+/**
+ * Whether `address` is `pattern`: an address (compared canonically) or "@domain" (the whole domain,
+ * not one that only ends like it). Review rules, legal holds and archive searches all match this
+ * way. A malformed address matches nothing.
+ */
+export function matchesAddressPattern(pattern: string, address: string): boolean {
+  if (address === '') return false;
+  let canonical: string;
+  try { canonical = canonicalAddress(address); } catch { return false; }
+  const p = pattern.toLowerCase();
+  return p.startsWith('@') ? canonical.endsWith(p) : canonical === p;
+}

@@ -26,7 +26,7 @@ import type { ApplyResult } from './apply-result.js';
 import type { ApplyContext } from './apply-context.js';
 import type { ArchiveHoldRow, ArchiveRow } from './index-rows.js';
 import { keys } from './index-rows.js';
-import { canonicalAddress, parseAliasSource } from './address.js';
+import { matchesAddressPattern, parseAliasSource } from './address.js';
 import { headerFields } from './header-fields.js';
 import { archiveFolder } from './store-paths.js';
 
@@ -86,10 +86,8 @@ export function applyArchiveHoldRemove(ctx: ApplyContext, cmd: ArchiveHoldRemove
 
 /** True when a legal hold covers the record: its sender or a recipient is the custodian (or in the custodian's domain). */
 export function underHold(row: Pick<ArchiveRow, 'mailFrom' | 'rcptTo'>, holds: Iterable<ArchiveHoldRow>): boolean {
-  const parties = [row.mailFrom, ...row.rcptTo].flatMap((a) => { try { return [canonicalAddress(a)]; } catch { return []; } });
   for (const hold of holds) {
-    const c = hold.custodian;
-    if (parties.some((p) => (c.startsWith('@') ? p.endsWith(c) : p === c))) return true;
+    if ([row.mailFrom, ...row.rcptTo].some((a) => matchesAddressPattern(hold.custodian, a))) return true;
   }
   return false;
 }

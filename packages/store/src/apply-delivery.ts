@@ -64,9 +64,27 @@ function overQuota(ctx: ApplyContext, added: Map<string, number>): string | unde
   return undefined;
 }
 
-export function validDedupeKey(key: unknown): key is string {
+function validDedupeKey(key: unknown): key is string {
   return typeof key === 'string' && key.length > 0 && Buffer.byteLength(key) <= limits.dedupeKeyBytesMax &&
     !/[\u0000-\u001f\u007f]/.test(key);
+}
+
+/**
+ * The checks every received transaction (delivery, send, hold) starts with: a usable dedupe key and
+ * bytes, and — DESIGN.md §3 — a retry of a transaction already taken answered with its first
+ * outcome, storing nothing. Undefined: go on.
+ */
+export function receivedTransaction(ctx: ApplyContext, cmd: { dedupeKey: string; message: Uint8Array }): ApplyResult | undefined {
+  if (!validDedupeKey(cmd.dedupeKey)) return ctx.fail('INVALID', 'bad dedupe key');
+  if (!(cmd.message instanceof Uint8Array)) return ctx.fail('INVALID', 'message must be bytes');
+  const seen = ctx.mirror.dedupe.get(cmd.dedupeKey);
+  if (seen && seen.expiresMs > ctx.timestampMs) return ctx.ok<DeliverValue>({ ...seen.value, duplicate: true });
+  return undefined;
+}
+
+/** Remembers a taken transaction's outcome under its dedupe key, for receivedTransaction(). */
+export function rememberTransaction(ctx: ApplyContext, dedupeKey: string, value: DeliverValue): void {
+  ctx.put(keys.dedupe(dedupeKey), { value, expiresMs: ctx.timestampMs + limits.dedupeKeyRetentionMs });
 }
 
 /** The distinct target mailboxes; a missing folder falls back to INBOX, a removed user is skipped. */
@@ -88,11 +106,8 @@ function deliveryTargets(ctx: ApplyContext, cmd: MessageDeliver | MessageSend): 
  * the same transaction, apply-queue.ts).
  */
 export async function applyDeliver(ctx: ApplyContext, cmd: MessageDeliver | MessageSend): Promise<ApplyResult> {
-  if (!validDedupeKey(cmd.dedupeKey)) return ctx.fail('INVALID', 'bad dedupe key');
-  if (!(cmd.message instanceof Uint8Array)) return ctx.fail('INVALID', 'message must be bytes');
-  // DESIGN.md §3: a retried transaction (same envelope + bytes) is a no-op that still succeeds.
-  const seen = ctx.mirror.dedupe.get(cmd.dedupeKey);
-  if (seen && seen.expiresMs > ctx.timestampMs) return ctx.ok<DeliverValue>({ ...seen.value, duplicate: true });
+  const decided = receivedTransaction(ctx, cmd);
+  if (decided) return decided;
   const targets = deliveryTargets(ctx, cmd);
   const remote = cmd.type === 'message.send' ? checkQueueable(ctx, cmd) : undefined;
   if (remote && !remote.ok) return remote.failure;
@@ -118,10 +133,10 @@ export async function applyDeliver(ctx: ApplyContext, cmd: MessageDeliver | Mess
     value.deliveries.push({ user: f.user, mailbox: f.mailbox.name, uidValidity: f.mailbox.uidValidity, uid });
   }
   if (remote && queued !== undefined) {
-    enqueue(ctx, cmd as MessageSend, remote.addresses, queued);
+    enqueue(ctx, { queueId: cmd.queueId, mailFrom: cmd.envelope.mailFrom, sizeBytes }, remote.addresses, queued);
     value.queued = remote.addresses;
   }
-  ctx.put(keys.dedupe(cmd.dedupeKey), { value, expiresMs: ctx.timestampMs + limits.dedupeKeyRetentionMs });
+  rememberTransaction(ctx, cmd.dedupeKey, value);
   return ctx.ok(value);
 }
 

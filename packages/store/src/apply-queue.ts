@@ -50,19 +50,22 @@ export function checkQueueable(ctx: ApplyContext, cmd: MessageSend):
   return { ok: true, addresses };
 }
 
-/** The queue entry of a message.send whose file is planned under `file` (relative to the queue folder). */
-export function enqueue(ctx: ApplyContext, cmd: MessageSend, addresses: readonly string[], file: string): void {
+/**
+ * A new queue entry, due now, for a message whose file is planned under `file` (relative to the
+ * queue folder): a message.send's, or an approved held message's (apply-review.ts).
+ */
+export function enqueue(ctx: ApplyContext, m: { queueId: string; mailFrom: string; sizeBytes: number }, addresses: readonly string[], file: string): void {
   const row: QueueRow = {
-    queueId: cmd.queueId,
-    mailFrom: cmd.envelope.mailFrom,
+    queueId: m.queueId,
+    mailFrom: m.mailFrom,
     file,
-    sizeBytes: cmd.message.length,
+    sizeBytes: m.sizeBytes,
     arrivalMs: ctx.timestampMs,
     nextAttemptMs: ctx.timestampMs,
     attempts: 0,
     recipients: addresses.map((address) => ({ address, state: 'pending', attempts: 0 })),
   };
-  ctx.put(keys.queue(cmd.queueId), row);
+  ctx.put(keys.queue(m.queueId), row);
 }
 
 function removeEntry(ctx: ApplyContext, row: QueueRow): void {

@@ -11,17 +11,16 @@
  * admin follows one id from the mail log to `tandem review list` to the mailbox.
  */
 import { join } from 'node:path';
-import { limits } from '@tandem/config';
 import type { MessageHold, ReviewApprove, ReviewReject, ReviewRuleAdd, ReviewRuleRemove } from './command.js';
 import type { ApplyResult, DeliverValue } from './apply-result.js';
 import type { ApplyContext } from './apply-context.js';
-import type { HeldRow, QueueRow, ReviewRuleRow } from './index-rows.js';
+import type { HeldRow, ReviewRuleRow } from './index-rows.js';
 import { keys } from './index-rows.js';
 import { parseAliasSource, parseLocalAddress } from './address.js';
 import { INBOX } from './mailbox-name.js';
 import { reviewFolder } from './store-paths.js';
-import { addMessage, messageFileName, validDedupeKey, type FileTarget } from './apply-delivery.js';
-import { checkQueueable } from './apply-queue.js';
+import { addMessage, messageFileName, messageTmpPath, receivedTransaction, rememberTransaction, type FileTarget } from './apply-delivery.js';
+import { checkQueueable, enqueue } from './apply-queue.js';
 import { archivePath, journal } from './apply-archive.js';
 
 const directions: ReadonlySet<string> = new Set(['any', 'inbound', 'outbound', 'internal']);
@@ -57,10 +56,8 @@ export function applyReviewRuleRemove(ctx: ApplyContext, cmd: ReviewRuleRemove):
 }
 
 export async function applyHold(ctx: ApplyContext, cmd: MessageHold): Promise<ApplyResult> {
-  if (!validDedupeKey(cmd.dedupeKey)) return ctx.fail('INVALID', 'bad dedupe key');
-  if (!(cmd.message instanceof Uint8Array)) return ctx.fail('INVALID', 'message must be bytes');
-  const seen = ctx.mirror.dedupe.get(cmd.dedupeKey);
-  if (seen && seen.expiresMs > ctx.timestampMs) return ctx.ok<DeliverValue>({ ...seen.value, duplicate: true });
+  const decided = receivedTransaction(ctx, cmd);
+  if (decided) return decided;
   if (typeof cmd.rule !== 'string' || cmd.rule.length === 0) return ctx.fail('INVALID', 'message.hold needs the rule that matched');
   if (ctx.mirror.held.has(cmd.queueId) || ctx.mirror.queue.has(cmd.queueId)) return ctx.fail('EXISTS', `queue id ${cmd.queueId} is in use`);
   const users = [...new Set(cmd.recipients.map((r) => parseLocalAddress(r.user).address))];
@@ -68,7 +65,7 @@ export async function applyHold(ctx: ApplyContext, cmd: MessageHold): Promise<Ap
   if (remote && !remote.ok) return remote.failure;
   if (users.length === 0 && !remote) return ctx.fail('NOTFOUND', 'no recipient of this message exists');
   const file = `new/${messageFileName(ctx, 0, cmd.message.length, 'new')}`;
-  const source = ctx.files.addSource(join(ctx.paths.reviewDir, 'tmp', `${ctx.timestampSec}.L${ctx.index}.tandem`), cmd.message, ctx.takeStagedFile);
+  const source = ctx.files.addSource(messageTmpPath(ctx.paths.reviewDir, ctx.timestampSec, ctx.index), cmd.message, ctx.takeStagedFile);
   // Journaled when it arrives, whatever the reviewer decides (apply-archive.ts).
   const archived = journal(ctx, { queueId: cmd.queueId, mailFrom: cmd.envelope.mailFrom, rcptTo: cmd.envelope.rcptTo, bytes: cmd.message, fileName: messageFileName(ctx, 1, cmd.message.length, 'new') });
   if (archived !== undefined) ctx.files.link(source, archivePath(ctx, archived));
@@ -79,7 +76,7 @@ export async function applyHold(ctx: ApplyContext, cmd: MessageHold): Promise<Ap
   };
   ctx.put(keys.held(cmd.queueId), row);
   const value: DeliverValue = { queueId: cmd.queueId, duplicate: false, deliveries: [], held: cmd.rule };
-  ctx.put(keys.dedupe(cmd.dedupeKey), { value, expiresMs: ctx.timestampMs + limits.dedupeKeyRetentionMs });
+  rememberTransaction(ctx, cmd.dedupeKey, value);
   return ctx.ok(value);
 }
 
@@ -101,11 +98,7 @@ export function applyApprove(ctx: ApplyContext, cmd: ReviewApprove): Promise<App
   if (row.remote.length > 0) {
     const file = `new/${messageFileName(ctx, targets.length, row.sizeBytes, 'new')}`;
     ctx.files.link(heldPath, join(ctx.paths.queueDir, file));
-    const entry: QueueRow = {
-      queueId: row.queueId, mailFrom: row.mailFrom, file, sizeBytes: row.sizeBytes, arrivalMs: ctx.timestampMs, nextAttemptMs: ctx.timestampMs,
-      attempts: 0, recipients: row.remote.map((address) => ({ address, state: 'pending', attempts: 0 })),
-    };
-    ctx.put(keys.queue(row.queueId), entry);
+    enqueue(ctx, row, row.remote, file);
   }
   removeHeld(ctx, row);
   return Promise.resolve(ctx.ok<DeliverValue>({ queueId: row.queueId, duplicate: false, deliveries, ...(row.remote.length > 0 ? { queued: row.remote } : {}) }));

@@ -12,7 +12,7 @@ export { encodeCommand, decodeCommand } from './command-codec.js';
 export { hashPassword, verifyPassword } from './password-hash.js';
 export { validateMailboxName, tryMailboxName, isInbox, INBOX, hierarchyDelimiter } from './mailbox-name.js';
 export { maildirFolderName, mailboxNameFromFolder } from './maildir-folder.js';
-export { parseAddress, parseDomain, canonicalAddress, parseLocalAddress, parseAliasSource } from './address.js';
+export { parseAddress, parseDomain, canonicalAddress, parseLocalAddress, parseAliasSource, matchesAddressPattern } from './address.js';
 export type { ParsedAddress } from './address.js';
 export { normaliseFlags, systemFlags, InvalidFlagError } from './message-flags.js';
 export { specialUseAttributes } from './apply-mailbox.js';

@@ -127,6 +127,10 @@ export abstract class MirrorReader implements StoreReader {
     return [...this.mirror.queue.values()].sort(byArrival);
   }
 
+  queueEntries(): IterableIterator<QueueEntry> { return this.mirror.queue.values(); }
+
+  queueSize(): number { return this.mirror.queue.size; }
+
   getQueueEntry(queueId: string): QueueEntry | undefined {
     return this.mirror.queue.get(queueId);
   }
@@ -144,6 +148,8 @@ export abstract class MirrorReader implements StoreReader {
   listHeld(): HeldMessage[] {
     return [...this.mirror.held.values()].sort(byArrival);
   }
+
+  heldSize(): number { return this.mirror.held.size; }
 
   getHeld(queueId: string): HeldMessage | undefined {
     return this.mirror.held.get(queueId);

@@ -77,6 +77,9 @@ export interface StoreReader {
   findDelivery(dedupeKey: string): DeliverValue | undefined;
   /** The outbound queue, oldest first (by arrival, then queue id). */
   listQueue(): QueueEntry[];
+  /** The same entries unsorted, without a copy: for the delivery agent's scan every second. */
+  queueEntries(): IterableIterator<QueueEntry>;
+  queueSize(): number;
   getQueueEntry(queueId: string): QueueEntry | undefined;
   /** The queued message's bytes; throws QueuedMessageNotFoundError when the entry is gone. */
   readQueued(queueId: string): Promise<Buffer>;
@@ -84,6 +87,7 @@ export interface StoreReader {
   listReviewRules(): ReviewRule[];
   /** Messages held for review, oldest first. */
   listHeld(): HeldMessage[];
+  heldSize(): number;
   getHeld(queueId: string): HeldMessage | undefined;
   /** A held message's bytes; throws QueuedMessageNotFoundError when it is no longer held. */
   readHeld(queueId: string): Promise<Buffer>;

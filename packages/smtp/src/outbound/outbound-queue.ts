@@ -25,8 +25,8 @@ import {
   QueuedMessageNotFoundError, parseAddress,
   type CommandLog, type MessageDeliver, type MessageSend, type QueueAttempt, type QueueEntry, type QueueOutcome, type StoreReader,
 } from '@tandem/store';
-import { newQueueId } from '../queue-id.js';
-import { composeDsn, statusFromReply, type DsnRecipient } from './delivery-status.js';
+import { statusFromReply, type DsnRecipient } from './delivery-status.js';
+import { serverDsn, serverMessage } from '../server-message.js';
 import { PermanentRouteError, TemporaryRouteError, dnsLookup, resolveRoute, type DnsLookup } from './mx-route.js';
 import { expired, nextAttemptMs } from './retry-schedule.js';
 import { stripLeadingReturnPath } from './strip-return-path.js';
@@ -120,7 +120,8 @@ export class OutboundQueue {
     this.scanning = true;
     try {
       const now = this.nowMs();
-      for (const entry of this.options.reader.listQueue()) {
+      // Unsorted and uncopied: this runs every second, and a queue backed up for a day is long.
+      for (const entry of this.options.reader.queueEntries()) {
         if (this.inFlight.size >= limits.outboundConcurrentDeliveriesMax) break;
         if (entry.nextAttemptMs > now || this.inFlight.has(entry.queueId) || (this.heldBack.get(entry.queueId) ?? 0) > now) continue;
         const id = entry.queueId;
@@ -290,17 +291,14 @@ export class OutboundQueue {
       return;
     }
     const { hostname } = this.options;
-    const message = composeDsn({
-      reportingMta: hostname, postmaster: `MAILER-DAEMON@${hostname}`, to: entry.mailFrom, queueId: entry.queueId,
-      arrivalMs: entry.arrivalMs, dateMs: now, messageId: `<${dedupeKey.replace(/:/g, '.')}@${hostname}>`, recipients, original,
+    const message = serverDsn(hostname, {
+      to: entry.mailFrom, queueId: entry.queueId, arrivalMs: entry.arrivalMs, dateMs: now,
+      messageId: `<${dedupeKey.replace(/:/g, '.')}@${hostname}>`, recipients, original,
     });
     const users = this.options.reader.resolveRecipient(entry.mailFrom);
-    const base = {
-      timestampMs: now, dedupeKey, queueId: newQueueId(),
-      envelope: { mailFrom: '', rcptTo: [entry.mailFrom] }, recipients: users.map((user) => ({ user, mailbox: 'INBOX' })), message,
-    };
+    const base = serverMessage({ rcptTo: [entry.mailFrom], users, dedupeKey, message, timestampMs: now });
     let command: MessageDeliver | MessageSend;
-    if (users.length > 0) command = { ...base, type: 'message.deliver' };
+    if (users.length > 0) command = base;
     else if (!this.options.reader.isLocalDomain(parseAddress(entry.mailFrom).domain)) command = { ...base, type: 'message.send', remote: [entry.mailFrom] };
     else {
       this.options.logger.warn({ queueId: entry.queueId, sender: entry.mailFrom }, `outbound: the sender is no longer a local user; the ${what} goes nowhere`);
