@@ -162,7 +162,7 @@ async function addMember(options: ClusterAdminOptions, args: AdminArgs): Promise
   } else {
     if (!s.membership.learners.includes(id)) await member.node.proposeConfChange({ type: 'addLearner', nodeId: id, context });
     const deadline = startedMs + limits.clusterAddCatchUpMs;
-    while ((member.report().peers?.[id]?.lagEntries ?? Infinity) > limits.clusterAddCaughtUpLagEntriesMax) {
+    while (!caughtUp(member.report(), id)) {
       if (member.node.status().role !== 'leader') {
         throw new AdminRequestError(409, 'NOT_LEADER', `leadership moved while ${id} was catching up as a learner; run this again on the new leader`);
       }
@@ -177,6 +177,18 @@ async function addMember(options: ClusterAdminOptions, args: AdminArgs): Promise
   const shown = Date.now() + transferWaitMs;
   while (!member.node.status().membership.voters.includes(id) && Date.now() < shown) await new Promise((resolve) => setTimeout(resolve, 20));
   return { node: id, role: config.role, tookMs: Date.now() - startedMs, membership: member.node.status().membership };
+}
+
+/**
+ * A learner is caught up when it needs no snapshot any more (it holds everything up to this
+ * leader's snapshot) and lags the commit index by at most limits.clusterAddCaughtUpLagEntriesMax.
+ * The lag alone is not enough: on a short log, a learner that has received nothing yet (its
+ * snapshot still on the way) can lag by fewer entries than the bound, and made a voter then it
+ * would be needed for every commit of a two-voter cluster while it has nothing.
+ */
+export function caughtUp(report: { snapshotIndex: number; peers?: Record<string, { matchIndex: number; lagEntries: number }> }, id: string): boolean {
+  const peer = report.peers?.[id];
+  return peer !== undefined && peer.matchIndex > 0 && peer.matchIndex >= report.snapshotIndex && peer.lagEntries <= limits.clusterAddCaughtUpLagEntriesMax;
 }
 
 /** Exit status asking the service manager for a restart (EX_TEMPFAIL; systemd Restart=on-failure). */

@@ -293,7 +293,8 @@ export const limits = {
    */
   clusterAddCatchUpMs: 30 * 60_000,
   /**
-   * …and counts as caught up once it lags the commit index by at most this many entries: under
+   * …and counts as caught up once it holds everything up to the leader's snapshot and lags the
+   * commit index by at most this many entries: under
    * steady mail it may never stand at exactly zero when looked at, and a few entries are copied in
    * a heartbeat or two once it votes (thesis §4.2.1 promotes after a round that ends within an
    * election timeout; entries are the measure the leader has here).
