@@ -195,7 +195,10 @@ test('power cuts (unsynced files torn or lost, index back at its last sync) reco
   // Cut at deliveries and at copies/moves above all (their files are what a cut can tear), and anywhere.
   const powerCutAt = new Set<number>();
   cmds.forEach((c, i) => { if ((c.type === 'message.deliver' || c.type === 'message.copy') && rnd() < 0.12) powerCutAt.add(i + 1); });
-  for (let i = 0; i < 6; i++) powerCutAt.add(1 + Math.floor(rnd() * cmds.length));
+  // Each point is cut at with even odds, and a point inside a shared commit is never reached: enough
+  // points that a seed gives well over the five cuts asserted below (with 6, seed 1958547139 gave
+  // four; with 16, twelve seeds tried gave 14 to 25).
+  for (let i = 0; i < 16; i++) powerCutAt.add(1 + Math.floor(rnd() * cmds.length));
   const ref = await makeTempDir('power-ref');
   const run = await makeTempDir('power-run');
   try {
